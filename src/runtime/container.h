@@ -1,0 +1,72 @@
+// The container lifecycle: what `rune create/start/run/state/kill/delete/list`
+// do, as the OCI runtime spec (runtime.md) and runc define it. The CLI in
+// src/rune only parses arguments and calls these.
+//
+//   GlobalOptions g{.root = "/run/rune"};
+//   IC_TRY(Create(g, {.id = "web", .bundle = "/srv/web"}));  // status "created"
+//   IC_TRY(Start(g, "web"));                                 // "running"
+//   IC_TRY(Kill(g, "web", SIGTERM, /*all=*/false));
+//   IC_TRY(Delete(g, "web", /*force=*/false));               // after "stopped"
+//
+// Commands on one container are serialised by a lock in its state
+// directory. A failed Create leaves nothing behind: no state directory,
+// cgroup, mount or process.
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+#include "common/error.h"
+#include "oci/state.h"
+
+namespace inclavare::runtime {
+
+struct GlobalOptions {
+  std::string root = "/run/rune";  // state directory root (--root)
+  bool systemd_cgroup = false;     // --systemd-cgroup
+};
+
+struct CreateOptions {
+  std::string id;
+  std::string bundle;          // default: the current directory
+  std::string console_socket;  // unix socket that receives the pty master
+  std::string pid_file;        // written atomically with the init's host pid
+  bool no_pivot = false;       // MS_MOVE + chroot instead of pivot_root
+  bool no_new_keyring = false;
+  int preserve_fds = 0;        // pass fds 3 .. 3+N-1 to the container process
+};
+
+Result<> Create(const GlobalOptions& g, const CreateOptions& o);
+Result<> Start(const GlobalOptions& g, const std::string& id);
+
+// create + start. Detached: returns 0 once started. Foreground: forwards
+// signals to the container, relays the terminal if process.terminal and no
+// console socket, waits, deletes the container and returns its exit code
+// (128 + signal when killed by one).
+Result<int> Run(const GlobalOptions& g, const CreateOptions& o, bool detach);
+
+Result<oci::State> GetState(const GlobalOptions& g, const std::string& id);
+
+// Sends sig to the init (or with all, every process of the container's
+// cgroup). A stopped container is an error, as with runc.
+Result<> Kill(const GlobalOptions& g, const std::string& id, int sig, bool all);
+
+// Removes a stopped container (a "created" one is killed first, as runc
+// does). Running or paused containers need force, which SIGKILLs every
+// process first. poststop hooks run last.
+Result<> Delete(const GlobalOptions& g, const std::string& id, bool force);
+
+struct ContainerInfo {
+  oci::State state;
+  std::string created;  // RFC 3339
+  std::string owner;
+};
+Result<std::vector<ContainerInfo>> List(const GlobalOptions& g);
+
+// Parses "KILL", "SIGKILL", "9" (case-insensitive names); InvalidArgument
+// for unknown ones.
+Result<int> ParseSignal(const std::string& s);
+
+}  // namespace inclavare::runtime

@@ -1,0 +1,296 @@
+// rune create: prepares the state directory and cgroup, clones the
+// container's init into its namespaces and drives it to "created".
+#include <fcntl.h>
+#include <pwd.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <climits>
+#include <cstdlib>
+
+#include "common/cleanup.h"
+#include "common/fs.h"
+#include "common/log.h"
+#include "oci/spec.h"
+#include "runtime/cgroup/cgroup.h"
+#include "runtime/hooks.h"
+#include "runtime/internal/create.h"
+#include "runtime/internal/init.h"
+#include "runtime/state.h"
+
+namespace inclavare::runtime {
+namespace internal {
+namespace {
+
+Result<std::string> AbsoluteBundle(const std::string& bundle) {
+  std::string b = bundle.empty() ? "." : bundle;
+  char buf[PATH_MAX];
+  if (!::realpath(b.c_str(), buf)) return ErrnoError("bundle " + b);
+  return std::string(buf);
+}
+
+std::string Owner() {
+  uid_t uid = ::geteuid();
+  if (struct passwd* pw = ::getpwuid(uid)) return pw->pw_name;
+  return std::to_string(uid);
+}
+
+Result<> WriteIdMap(pid_t pid, const char* file, const std::vector<oci::IdMapping>& maps) {
+  std::string text;
+  for (const auto& m : maps)
+    text += std::to_string(m.container_id) + " " + std::to_string(m.host_id) + " " + std::to_string(m.size) + "\n";
+  return fs::WriteFile("/proc/" + std::to_string(pid) + "/" + file, text).Wrap(std::string("write ") + file);
+}
+
+Result<UniqueFd> ListenStartSocket(const StateDir& dir) {
+  int s = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (s < 0) return ErrnoError("socket");
+  UniqueFd sock(s);
+  struct sockaddr_un addr = {};
+  addr.sun_family = AF_UNIX;
+  std::string path = dir.FdRelative(kStartSocket);
+  if (path.size() >= sizeof addr.sun_path) return InvalidArgument("start socket path too long: " + path);
+  memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+  if (::bind(s, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) return ErrnoError("bind start socket");
+  if (::listen(s, 4) != 0) return ErrnoError("listen on start socket");
+  return sock;
+}
+
+Result<UniqueFd> ConnectUnix(const std::string& path) {
+  int s = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (s < 0) return ErrnoError("socket");
+  UniqueFd sock(s);
+  struct sockaddr_un addr = {};
+  addr.sun_family = AF_UNIX;
+  if (path.size() >= sizeof addr.sun_path) return InvalidArgument("socket path too long: " + path);
+  memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+  if (::connect(s, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) return ErrnoError("connect to " + path);
+  return sock;
+}
+
+// Kills and reaps a half-created init.
+void KillInit(pid_t pid) {
+  if (pid <= 0) return;
+  ::kill(pid, SIGKILL);
+  while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
+  }
+}
+
+// Namespaces the parent itself must enter around the clone: pid and time
+// apply to children only, so setns() here places the init in them.
+class ParentNamespaces {
+ public:
+  Result<> Enter(const oci::Linux& linux) {
+    for (const auto& ns : linux.namespaces) {
+      if (ns.type != oci::NamespaceType::kPid && ns.type != oci::NamespaceType::kTime) continue;
+      const char* proc_name = ns.type == oci::NamespaceType::kPid ? "pid_for_children" : "time_for_children";
+      if (ns.path.empty() && ns.type == oci::NamespaceType::kPid) continue;  // clone3 flag
+      int saved = ::open((std::string("/proc/self/ns/") + proc_name).c_str(), O_RDONLY | O_CLOEXEC);
+      if (saved < 0) return ErrnoError(std::string("open /proc/self/ns/") + proc_name);
+      saved_.push_back({ns.type, UniqueFd(saved)});
+      if (ns.path.empty()) {
+        // New time namespace: offsets can only be written before a process
+        // enters it, so unshare here, write them, and let clone3 inherit it.
+        if (::unshare(CLONE_NEWTIME) != 0) return ErrnoError("create time namespace");
+        std::string offsets;
+        for (const auto& [clock, off] : linux.time_offsets)
+          offsets += clock + " " + std::to_string(off.secs) + " " + std::to_string(off.nanosecs) + "\n";
+        if (!offsets.empty()) IC_TRY(fs::WriteFile("/proc/self/timens_offsets", offsets).Wrap("set time offsets"));
+        continue;
+      }
+      int fd = ::open(ns.path.c_str(), O_RDONLY | O_CLOEXEC);
+      if (fd < 0) return ErrnoError(std::string("open ") + oci::NamespaceTypeName(ns.type) + " namespace " + ns.path);
+      UniqueFd owned(fd);
+      if (::setns(fd, oci::NamespaceCloneFlag(ns.type)) != 0)
+        return ErrnoError(std::string("join ") + oci::NamespaceTypeName(ns.type) + " namespace " + ns.path);
+    }
+    return {};
+  }
+  // Returns to the namespaces rune started in, so later forks (hooks) are
+  // not created inside the container's.
+  void Restore() {
+    for (auto& [type, fd] : saved_) (void)::setns(fd.Get(), oci::NamespaceCloneFlag(type));
+    saved_.clear();
+  }
+  ~ParentNamespaces() { Restore(); }
+
+ private:
+  std::vector<std::pair<oci::NamespaceType, UniqueFd>> saved_;
+};
+
+}  // namespace
+
+Result<CreatedContainer> CreateContainer(const GlobalOptions& g, const CreateOptions& o, bool foreground) {
+  IC_TRY(ValidateId(o.id));
+  IC_ASSIGN_OR_RETURN(std::string bundle, AbsoluteBundle(o.bundle));
+  IC_ASSIGN_OR_RETURN(oci::Spec spec, oci::LoadSpec(bundle));
+  IC_TRY(oci::Validate(spec).Wrap("invalid config.json"));
+  if (!spec.linux) return InvalidArgument("config.json: linux section is required");
+  const oci::Linux& linux = *spec.linux;
+  if (!linux.FindNamespace(oci::NamespaceType::kMount))
+    return InvalidArgument("linux.namespaces: a mount namespace is required");
+  const oci::Process& proc = *spec.process;
+  if (proc.terminal && o.console_socket.empty() && !foreground)
+    return InvalidArgument("cannot allocate tty if rune will detach without setting console socket");
+  if (!proc.terminal && !o.console_socket.empty())
+    return InvalidArgument("cannot use console socket if rune will not detach or allocate tty");
+  if (o.preserve_fds < 0) return InvalidArgument("--preserve-fds must not be negative");
+
+  std::string rootfs = spec.root.path[0] == '/' ? spec.root.path : fs::Join(bundle, spec.root.path);
+  {
+    struct stat st;
+    if (::stat(rootfs.c_str(), &st) != 0) return ErrnoError("rootfs " + rootfs);
+    if (!S_ISDIR(st.st_mode)) return InvalidArgument("rootfs " + rootfs + " is not a directory");
+  }
+
+  IC_ASSIGN_OR_RETURN(StateDir dir, StateDir::Create(g.root, o.id));
+  Cleanup remove_dir([&] { (void)dir.Remove(); });
+
+  ContainerRecord rec;
+  rec.id = o.id;
+  rec.bundle = bundle;
+  rec.rootfs = rootfs;
+  rec.created = Rfc3339Now();
+  rec.owner = Owner();
+  rec.annotations = spec.annotations;
+  rec.hooks = spec.hooks;
+
+  // cgroup first, so the init is limited from its first instruction.
+  if (g.systemd_cgroup) return Unimplemented("--systemd-cgroup is not supported yet; use the cgroupfs driver");
+  IC_ASSIGN_OR_RETURN(auto cg, cgroup::NewManager({.cgroups_path = linux.cgroups_path, .container_id = o.id}));
+  IC_TRY(cg->Create().Wrap("create cgroup"));
+  Cleanup destroy_cgroup([&] {
+    (void)cg->KillAll(SIGKILL);
+    (void)cg->Destroy();
+  });
+  {
+    // As runc: the spec's device rules, then the default devices every
+    // container needs, then the config's linux.devices.
+    oci::LinuxResources res = linux.resources.value_or(oci::LinuxResources{});
+    for (auto& d : cgroup::DefaultAllowedDevices()) res.devices.push_back(std::move(d));
+    for (const auto& d : linux.devices) {
+      if (d.type == "p") continue;
+      res.devices.push_back({.allow = true, .type = d.type == "u" ? "c" : d.type, .major = d.major,
+                             .minor = d.minor, .access = "rwm"});
+    }
+    IC_TRY(cg->Apply(res).Wrap("apply cgroup limits"));
+  }
+  rec.cgroup_paths = cg->GetPaths();
+  // Saved before the clone: a rune killed from here on leaves a record that
+  // `delete --force` can clean up from.
+  IC_TRY(dir.Save(rec));
+
+  IC_ASSIGN_OR_RETURN(UniqueFd listen_fd, ListenStartSocket(dir));
+  UniqueFd console_sock;
+  if (!o.console_socket.empty()) {
+    IC_ASSIGN_OR_RETURN(console_sock, ConnectUnix(o.console_socket));
+  }
+  IC_ASSIGN_OR_RETURN(auto pair, SyncSocket::Pair());
+
+  InitContext ctx;
+  ctx.spec = &spec;
+  ctx.id = o.id;
+  ctx.bundle = bundle;
+  ctx.rootfs = rootfs;
+  ctx.options = o;
+  ctx.sync = std::move(pair.second);
+  ctx.start_listen_fd = listen_fd.Get();
+  ctx.console_socket_fd = console_sock.Get();
+  ctx.console_to_parent = proc.terminal && o.console_socket.empty();
+  uint64_t flags = 0;
+  for (const auto& ns : linux.namespaces) {
+    if (!ns.path.empty()) {
+      ctx.join.push_back(ns);
+      continue;
+    }
+    switch (ns.type) {
+      case oci::NamespaceType::kCgroup: ctx.new_cgroup_ns = true; break;  // after joining the cgroup
+      case oci::NamespaceType::kTime: break;                               // ParentNamespaces
+      default: flags |= static_cast<uint64_t>(oci::NamespaceCloneFlag(ns.type));
+    }
+    if (ns.type == oci::NamespaceType::kUser) ctx.new_user_ns = true;
+  }
+  ctx.new_mount_ns = true;
+  ctx.close_fds.push_back(dir.fd());
+
+  ParentNamespaces parent_ns;
+  IC_TRY(parent_ns.Enter(linux));
+  pid_t pid = Clone3(flags);
+  if (pid < 0) return ErrnoError("clone container init");
+  if (pid == 0) {
+    pair.first.fd().Reset();
+    InitMain(ctx);
+  }
+  parent_ns.Restore();
+  Cleanup kill_init([&] { KillInit(pid); });
+  ctx.sync.fd().Reset();
+  listen_fd.Reset();
+  console_sock.Reset();
+  SyncSocket& sync = pair.first;
+
+  rec.init_pid = pid;
+  rec.init_start_time = ProcessStartTime(pid);
+  IC_TRY(dir.Save(rec));
+
+  if (ctx.new_user_ns) {
+    IC_TRY(WriteIdMap(pid, "uid_map", linux.uid_mappings));
+    IC_TRY(WriteIdMap(pid, "gid_map", linux.gid_mappings));
+  }
+  IC_TRY(cg->AddProcess(pid).Wrap("join cgroup"));
+  IC_TRY(sync.Send(SyncType::kGo));
+
+  CreatedContainer out;
+  for (;;) {
+    auto msg = sync.Recv();
+    if (!msg) {
+      if (msg.error().code() == ErrorCode::kUnavailable) return Internal("container init exited unexpectedly");
+      return std::move(msg.error());
+    }
+    if (msg->type == SyncType::kError)
+      return Error(msg->err ? CodeFromErrno(msg->err) : ErrorCode::kInternal, msg->payload, msg->err);
+    if (msg->type == SyncType::kRunHooks) {
+      std::string state = StateJson(o.id, oci::kStatusCreating, pid, bundle, spec.annotations);
+      IC_TRY(RunHooks(spec.hooks.prestart, state, "prestart"));
+      IC_TRY(RunHooks(spec.hooks.create_runtime, state, "createRuntime"));
+      IC_TRY(sync.Send(SyncType::kHooksDone, StateJson(o.id, oci::kStatusCreated, pid, bundle, spec.annotations)));
+      continue;
+    }
+    if (msg->type == SyncType::kConsole) {
+      out.console = std::move(msg->fd);
+      continue;
+    }
+    if (msg->type == SyncType::kReady) break;
+    return Internal("unexpected message from container init");
+  }
+
+  rec.created_ok = true;
+  IC_TRY(dir.Save(rec));
+  if (!o.pid_file.empty()) {
+    std::string pid_path = o.pid_file;
+    if (pid_path[0] != '/') {
+      char cwd[PATH_MAX];
+      if (::getcwd(cwd, sizeof cwd)) pid_path = fs::Join(cwd, pid_path);
+    }
+    IC_TRY(fs::WriteFileAtomic(pid_path, std::to_string(pid), 0644).Wrap("write pid file"));
+  }
+  kill_init.Cancel();
+  destroy_cgroup.Cancel();
+  remove_dir.Cancel();
+  out.pid = pid;
+  out.record = std::move(rec);
+  return out;
+}
+
+}  // namespace internal
+
+Result<> Create(const GlobalOptions& g, const CreateOptions& o) {
+  IC_TRY(internal::CreateContainer(g, o, /*foreground=*/false));
+  return {};
+}
+
+}  // namespace inclavare::runtime

@@ -1,0 +1,43 @@
+// Private to the runtime: the hand-over between `rune create` (parent) and
+// the container's init (child of clone3). The child gets a copy of the
+// parent's memory, so the parsed spec is passed by pointer, not serialised.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "oci/spec.h"
+#include "runtime/container.h"
+#include "runtime/linux/sync.h"
+
+namespace inclavare::runtime::internal {
+
+struct InitContext {
+  const oci::Spec* spec = nullptr;
+  std::string id;
+  std::string bundle;
+  std::string rootfs;
+  CreateOptions options;
+  SyncSocket sync;              // the child's end
+  int start_listen_fd = -1;     // start.sock, listening
+  int console_socket_fd = -1;   // --console-socket connection, or -1
+  bool console_to_parent = false;  // foreground run with a terminal
+  std::vector<oci::Namespace> join;  // namespaces the child setns()es into
+  bool new_user_ns = false;
+  bool new_cgroup_ns = false;
+  bool new_mount_ns = false;
+  std::vector<int> close_fds;  // parent-only fds (the state dir lock) to close first
+};
+
+// The container's init. Never returns: it execs the container process or
+// exits non-zero after reporting the error over the sync socket.
+[[noreturn]] void InitMain(InitContext& ctx);
+
+// Runs poststart hooks etc. with the state of the container.
+std::string StateJson(const std::string& id, const std::string& status, int pid, const std::string& bundle,
+                      const std::map<std::string, std::string>& annotations);
+
+// clone3 without CLONE_VM: fork-like, child returns 0.
+pid_t Clone3(uint64_t flags);
+
+}  // namespace inclavare::runtime::internal
