@@ -47,7 +47,7 @@ Result<LinuxResources> Parse(const std::string& text) {
   return r;
 }
 
-TEST(ResourcesTest, ParsesFullObject) {
+TEST(OciResourcesTest, ParsesFullObject) {
   auto r = Parse(kFull);
   ASSERT_TRUE(r) << r.error().ToString();
   ASSERT_EQ(r->devices.size(), 3u);
@@ -113,14 +113,14 @@ TEST(ResourcesTest, ParsesFullObject) {
   EXPECT_EQ(r->unified.at("memory.high"), "1073741824");
 }
 
-TEST(ResourcesTest, ParsesEmptyObject) {
+TEST(OciResourcesTest, ParsesEmptyObject) {
   auto r = Parse("{}");
   ASSERT_TRUE(r);
   EXPECT_EQ(*r, LinuxResources{});
   EXPECT_EQ(ToJson(*r), Json::object());
 }
 
-TEST(ResourcesTest, NullMeansAbsent) {
+TEST(OciResourcesTest, NullMeansAbsent) {
   // Go encoders emit null for nil slices, maps and pointers.
   auto r = Parse(R"({"devices": null, "memory": {"limit": null, "swap": 5},
                     "cpu": null, "pids": null, "blockIO": {"weightDevice": null},
@@ -141,13 +141,13 @@ TEST(ResourcesTest, NullMeansAbsent) {
   EXPECT_TRUE(r->unified.empty());
 }
 
-TEST(ResourcesTest, UnknownKeysIgnored) {
+TEST(OciResourcesTest, UnknownKeysIgnored) {
   auto r = Parse(R"({"memory": {"limit": 1, "futureField": "x"}, "futureObject": {}})");
   ASSERT_TRUE(r);
   EXPECT_EQ(r->memory->limit, 1);
 }
 
-TEST(ResourcesTest, PidsLimitOptional) {
+TEST(OciResourcesTest, PidsLimitOptional) {
   // Required in v1.1, optional in later versions: accepted either way.
   auto r = Parse(R"({"pids": {}})");
   ASSERT_TRUE(r);
@@ -161,7 +161,7 @@ struct BadCase {
   const char* message;
 };
 
-TEST(ResourcesTest, TypeErrorsNameThePath) {
+TEST(OciResourcesTest, TypeErrorsNameThePath) {
   const BadCase cases[] = {
       {R"({"memory": {"limit": "1g"}})", "linux.resources.memory.limit: expected an integer, got string"},
       {R"({"memory": {"swappiness": -1}})",
@@ -202,7 +202,7 @@ TEST(ResourcesTest, TypeErrorsNameThePath) {
   }
 }
 
-TEST(ResourcesTest, RoundTrip) {
+TEST(OciResourcesTest, RoundTrip) {
   auto r = Parse(kFull);
   ASSERT_TRUE(r);
   Json j = ToJson(*r);
@@ -213,7 +213,7 @@ TEST(ResourcesTest, RoundTrip) {
   EXPECT_EQ(j, Json::parse(kFull));
 }
 
-TEST(ResourcesTest, ToJsonOmitsAbsentFields) {
+TEST(OciResourcesTest, ToJsonOmitsAbsentFields) {
   LinuxResources r;
   r.memory = LinuxMemory{};
   r.memory->limit = 0;  // explicit zero is kept
@@ -222,7 +222,7 @@ TEST(ResourcesTest, ToJsonOmitsAbsentFields) {
   EXPECT_EQ(ToJson(r), Json::parse(R"({"memory": {"limit": 0}, "cpu": {"cpus": ""}})"));
 }
 
-TEST(ResourcesTest, ConvertFindsFromJsonByAdl) {
+TEST(OciResourcesTest, ConvertFindsFromJsonByAdl) {
   // The spec model reads linux.resources through json::Optional.
   Json linux = Json::parse(R"({"resources": {"pids": {"limit": 10}}})");
   std::optional<LinuxResources> r;

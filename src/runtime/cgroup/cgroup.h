@@ -12,7 +12,7 @@
 //   Cleanup undo([&] { (void)mgr->Destroy(); });
 //   IC_TRY(mgr->Apply(resources));                  // write the limits
 //   IC_TRY(mgr->AddProcess(init_pid));              // move the init into every hierarchy
-//   state.cgroup_paths = mgr->Paths();              // persisted in state.json
+//   state.cgroup_paths = mgr->GetPaths();           // persisted in state.json
 //   undo.Cancel();
 //
 // and in `rune pause/resume/kill/delete/ps/update`, without re-resolving:
@@ -65,7 +65,10 @@
 // memory.swap -> memory.swap.max = swap - limit (ConvertSwapToV2), blkio weight
 // -> io.weight (ConvertBlkioWeightToIoWeight); quota/period -> cpu.max.
 // Devices: v1 writes devices.deny/devices.allow rule by rule in order (the
-// kernel evaluates them like the spec: later rules win). v2 needs an eBPF
+// kernel evaluates them like the spec: later rules win). Re-applying to a
+// running container (`rune update`) therefore passes through the rules'
+// first state (usually deny-all) for a moment; runc avoids that with a rule
+// emulator that writes only the difference -- a known gap. v2 needs an eBPF
 // program (a later task): Apply returns Unimplemented when the rules are not
 // "default" (see IsDefaultDeviceRules); default rules are accepted but NOT
 // enforced on v2 yet (debug log) -- a known gap.
@@ -112,7 +115,7 @@ const char* ModeName(Mode mode);
 enum class FreezerState {
   kUndefined,  // no freezer for this cgroup (v1 freezer not mounted)
   kThawed,
-  kFreezing,   // freeze requested, not all tasks stopped yet
+  kFreezing,  // freeze requested, not all tasks stopped yet
   kFrozen,
 };
 const char* FreezerStateName(FreezerState state);
@@ -125,8 +128,8 @@ using Paths = std::map<std::string, std::string>;
 struct Options {
   std::string root = "/sys/fs/cgroup";
   std::string mountinfo_path = "/proc/self/mountinfo";  // v1 hierarchy discovery
-  std::string self_cgroup_path = "/proc/self/cgroup";    // relative cgroupsPath
-  CgroupFs* fs = nullptr;                                // nullptr: RealCgroupFs()
+  std::string self_cgroup_path = "/proc/self/cgroup";   // relative cgroupsPath
+  CgroupFs* fs = nullptr;                               // nullptr: RealCgroupFs()
 };
 
 // What to manage for a new container.

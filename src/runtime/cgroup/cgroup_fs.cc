@@ -61,8 +61,7 @@ class RealFs final : public CgroupFs {
       if (!std::strcmp(de->d_name, ".") || !std::strcmp(de->d_name, "..")) continue;
       if (de->d_type == DT_UNKNOWN) {
         struct stat st;
-        if (::fstatat(::dirfd(dir), de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
-            !S_ISDIR(st.st_mode))
+        if (::fstatat(::dirfd(dir), de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISDIR(st.st_mode))
           continue;
       } else if (de->d_type != DT_DIR) {
         continue;

@@ -90,10 +90,11 @@ class FakeCgroupFs : public CgroupFs {
       auto cur = fs::ReadFile(path);
       std::set<std::string> set = Words(cur ? *cur : "");
       for (const std::string& w : Words(std::string(data))) {
-        if (w.size() < 2 || (w[0] != '+' && w[0] != '-'))
-          return ErrnoError("write " + path, EINVAL);
-        if (w[0] == '+') set.insert(w.substr(1));
-        else set.erase(w.substr(1));
+        if (w.size() < 2 || (w[0] != '+' && w[0] != '-')) return ErrnoError("write " + path, EINVAL);
+        if (w[0] == '+')
+          set.insert(w.substr(1));
+        else
+          set.erase(w.substr(1));
       }
       std::string out;
       for (const auto& c : set) out += (out.empty() ? "" : " ") + c;
@@ -106,9 +107,7 @@ class FakeCgroupFs : public CgroupFs {
     return fs::WriteFile(path, data);
   }
 
-  Result<std::string> ReadFile(const std::string& path) override {
-    return RealCgroupFs().ReadFile(path);
-  }
+  Result<std::string> ReadFile(const std::string& path) override { return RealCgroupFs().ReadFile(path); }
   bool Exists(const std::string& path) override { return RealCgroupFs().Exists(path); }
   Result<std::vector<std::string>> ListDirs(const std::string& path) override {
     return RealCgroupFs().ListDirs(path);
@@ -175,7 +174,10 @@ class FakeCgroupFs : public CgroupFs {
           {"memory.low", "0\n"},
           {"memory.current", "0\n"}}},
         {"cpu",
-         {{"cpu.weight", "100\n"}, {"cpu.max", "max 100000\n"}, {"cpu.max.burst", "0\n"}, {"cpu.idle", "0\n"}}},
+         {{"cpu.weight", "100\n"},
+          {"cpu.max", "max 100000\n"},
+          {"cpu.max.burst", "0\n"},
+          {"cpu.idle", "0\n"}}},
         {"cpuset", {{"cpuset.cpus", "\n"}, {"cpuset.mems", "\n"}}},
         {"pids", {{"pids.max", "max\n"}}},
         {"io", {{"io.weight", "default 100\n"}, {"io.max", ""}}},
@@ -264,8 +266,9 @@ class FakeCgroupTree {
     auto t = std::make_unique<FakeCgroupTree>();
     t->fs.fs_types[t->root_] = TMPFS_MAGIC;
     std::vector<std::pair<std::string, std::vector<std::string>>> mounts = {
-        {"cpuset", {"cpuset"}},   {"memory", {"memory"}},   {"devices", {"devices"}},
-        {"freezer", {"freezer"}}, {"blkio", {"blkio"}},     {"pids", {"pids"}},
+        {"cpuset", {"cpuset"}},   {"memory", {"memory"}},
+        {"devices", {"devices"}}, {"freezer", {"freezer"}},
+        {"blkio", {"blkio"}},     {"pids", {"pids"}},
         {"hugetlb", {"hugetlb"}}, {"net_cls,net_prio", {"net_cls", "net_prio"}},
         {"rdma", {"rdma"}},       {"systemd", {"name=systemd"}}};
     if (comount_cpu) {
@@ -276,13 +279,15 @@ class FakeCgroupTree {
     }
     std::string mountinfo =
         "23 1 0:21 / /sys rw,nosuid - sysfs sysfs rw\n"
-        "31 23 0:28 / " + t->root_ + " rw - tmpfs tmpfs rw,mode=755\n";
+        "31 23 0:28 / " +
+        t->root_ + " rw - tmpfs tmpfs rw,mode=755\n";
     int id = 32;
     for (const auto& [name, ctrls] : mounts) {
       std::string mp = t->root_ + "/" + name;
       (void)fs::MkdirAll(mp);
       FileList root_files = {{"cgroup.procs", "1\n"}, {"tasks", "1\n"}};
-      if (name == "cpuset") root_files.insert(root_files.end(), {{"cpuset.cpus", "0-1\n"}, {"cpuset.mems", "0\n"}});
+      if (name == "cpuset")
+        root_files.insert(root_files.end(), {{"cpuset.cpus", "0-1\n"}, {"cpuset.mems", "0\n"}});
       FakeCgroupFs::WriteFiles(mp, root_files);
       t->fs.v1_mounts[mp] = ctrls;
       t->fs.fs_types[mp] = CGROUP_SUPER_MAGIC;

@@ -62,8 +62,8 @@ std::string FieldPath(std::string_view field);
 // Writes value to dir/file on behalf of a spec field. A missing file is
 // kFailedPrecondition "<field>: <path> does not exist (...)"; other failures
 // keep their code and errno and name the field, value and path.
-Result<> WriteField(CgroupFs& fs, std::string_view field, const std::string& dir,
-                    const std::string& file, std::string_view value);
+Result<> WriteField(CgroupFs& fs, std::string_view field, const std::string& dir, const std::string& file,
+                    std::string_view value);
 
 // Parses a cgroup.procs file.
 Result<std::vector<pid_t>> ParsePids(std::string_view content, const std::string& path);

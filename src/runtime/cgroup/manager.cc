@@ -17,19 +17,26 @@ using internal::CleanCgroupPath;
 
 const char* ModeName(Mode mode) {
   switch (mode) {
-    case Mode::kLegacy: return "legacy";
-    case Mode::kHybrid: return "hybrid";
-    case Mode::kUnified: return "unified";
+    case Mode::kLegacy:
+      return "legacy";
+    case Mode::kHybrid:
+      return "hybrid";
+    case Mode::kUnified:
+      return "unified";
   }
   return "unknown";
 }
 
 const char* FreezerStateName(FreezerState state) {
   switch (state) {
-    case FreezerState::kUndefined: return "undefined";
-    case FreezerState::kThawed: return "THAWED";
-    case FreezerState::kFreezing: return "FREEZING";
-    case FreezerState::kFrozen: return "FROZEN";
+    case FreezerState::kUndefined:
+      return "undefined";
+    case FreezerState::kThawed:
+      return "THAWED";
+    case FreezerState::kFreezing:
+      return "FREEZING";
+    case FreezerState::kFrozen:
+      return "FROZEN";
   }
   return "unknown";
 }
@@ -37,6 +44,13 @@ const char* FreezerStateName(FreezerState state) {
 namespace {
 
 CgroupFs& FsOf(const Options& options) { return options.fs ? *options.fs : RealCgroupFs(); }
+
+// "/sys/fs/cgroup/" -> "/sys/fs/cgroup": mount points are compared as strings.
+Options Normalized(const Options& options) {
+  Options o = options;
+  while (o.root.size() > 1 && o.root.back() == '/') o.root.pop_back();
+  return o;
+}
 
 }  // namespace
 
@@ -55,7 +69,8 @@ Result<Mode> DetectMode(const Options& options) {
   return Mode::kLegacy;
 }
 
-Result<std::unique_ptr<Manager>> NewManager(const Config& config, const Options& options) {
+Result<std::unique_ptr<Manager>> NewManager(const Config& config, const Options& raw_options) {
+  const Options options = Normalized(raw_options);
   CgroupFs& fs = FsOf(options);
   std::string raw = config.cgroups_path;
   if (raw.empty()) {
@@ -85,14 +100,14 @@ Result<std::unique_ptr<Manager>> NewManager(const Config& config, const Options&
   return internal::MakeV1Manager(std::move(paths), &fs);
 }
 
-Result<std::unique_ptr<Manager>> LoadManager(const Paths& paths, const Options& options) {
+Result<std::unique_ptr<Manager>> LoadManager(const Paths& paths, const Options& raw_options) {
+  const Options options = Normalized(raw_options);
   if (paths.empty()) return InvalidArgument("cgroup: no cgroup paths to load");
   for (const auto& [controller, dir] : paths) {
     if (dir.empty() || dir.front() != '/')
       return InvalidArgument("cgroup path for \"" + controller + "\" is not absolute: " + dir);
     IC_ASSIGN_OR_RETURN(std::string cleaned, CleanCgroupPath(dir));
-    if (cleaned != dir)
-      return InvalidArgument("cgroup path for \"" + controller + "\" is not clean: " + dir);
+    if (cleaned != dir) return InvalidArgument("cgroup path for \"" + controller + "\" is not clean: " + dir);
   }
   CgroupFs* fs = &FsOf(options);
   auto v2 = paths.find("");
@@ -184,33 +199,28 @@ uint64_t ConvertBlkioWeightToIoWeight(uint64_t weight) {
 
 namespace internal {
 
-std::string FieldPath(std::string_view field) {
-  return "linux.resources." + std::string(field);
-}
+std::string FieldPath(std::string_view field) { return "linux.resources." + std::string(field); }
 
-Result<> WriteField(CgroupFs& fs, std::string_view field, const std::string& dir,
-                    const std::string& file, std::string_view value) {
+Result<> WriteField(CgroupFs& fs, std::string_view field, const std::string& dir, const std::string& file,
+                    std::string_view value) {
   std::string path = fs::Join(dir, file);
   auto r = fs.WriteFile(path, value);
   if (r) return {};
   int err = r.error().sys_errno();
   if (err == ENOENT) {
     if (!fs.Exists(dir))
-      return Error(ErrorCode::kFailedPrecondition,
-                   FieldPath(field) + ": cgroup " + dir + " does not exist", err);
-    return Error(ErrorCode::kFailedPrecondition,
-                 FieldPath(field) + ": " + path +
-                     " does not exist (controller or kernel feature not available)");
+      return Error(ErrorCode::kFailedPrecondition, FieldPath(field) + ": cgroup " + dir + " does not exist",
+                   err);
+    return Error(
+        ErrorCode::kFailedPrecondition,
+        FieldPath(field) + ": " + path + " does not exist (controller or kernel feature not available)");
   }
-  return Error(r.error().code(),
-               FieldPath(field) + ": write \"" + std::string(value) + "\" to " + path, err);
+  return Error(r.error().code(), FieldPath(field) + ": write \"" + std::string(value) + "\" to " + path, err);
 }
 
 std::string Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\n' || s.front() == '\t'))
-    s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\n' || s.back() == '\t'))
-    s.remove_suffix(1);
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\n' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\n' || s.back() == '\t')) s.remove_suffix(1);
   return std::string(s);
 }
 

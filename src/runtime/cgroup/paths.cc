@@ -26,8 +26,8 @@ std::string Unescape(std::string_view s) {
   std::string out;
   out.reserve(s.size());
   for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '\\' && i + 3 < s.size() && s[i + 1] >= '0' && s[i + 1] <= '3' && s[i + 2] >= '0' && s[i + 2] <= '7' &&
-        s[i + 3] >= '0' && s[i + 3] <= '7') {
+    if (s[i] == '\\' && i + 3 < s.size() && s[i + 1] >= '0' && s[i + 1] <= '3' && s[i + 2] >= '0' &&
+        s[i + 2] <= '7' && s[i + 3] >= '0' && s[i + 3] <= '7') {
       out += static_cast<char>((s[i + 1] - '0') * 64 + (s[i + 2] - '0') * 8 + (s[i + 3] - '0'));
       i += 3;
     } else {
@@ -53,8 +53,7 @@ std::string JoinUnder(const std::string& base, std::string_view rel) {
 // The directory of the process's own cgroup in a hierarchy: own path with the
 // mount's root stripped (inside a cgroup namespace or a bind mount of a
 // sub-tree, the mount root is not "/").
-std::string OwnDir(const std::string& mount_point, const std::string& mount_root,
-                   const std::string& own) {
+std::string OwnDir(const std::string& mount_point, const std::string& mount_root, const std::string& own) {
   std::string_view rel = own;
   if (mount_root != "/" && !mount_root.empty()) {
     if (rel.substr(0, mount_root.size()) == mount_root &&
@@ -69,9 +68,8 @@ std::string OwnDir(const std::string& mount_point, const std::string& mount_root
 
 const std::vector<std::string>& KnownV1Controllers() {
   static const std::vector<std::string> kControllers = {
-      "cpuset",   "devices", "memory",     "cpu",    "cpuacct", "pids",
-      "blkio",    "hugetlb", "net_cls",    "net_prio", "perf_event", "freezer",
-      "rdma",     "misc",    "name=systemd"};
+      "cpuset",  "devices",  "memory",     "cpu",     "cpuacct", "pids", "blkio",       "hugetlb",
+      "net_cls", "net_prio", "perf_event", "freezer", "rdma",    "misc", "name=systemd"};
   return kControllers;
 }
 
@@ -132,8 +130,7 @@ Result<std::string> CleanCgroupPath(const std::string& path) {
   std::string out;
   for (std::string_view comp : Split(path, '/')) {
     if (comp.empty() || comp == ".") continue;
-    if (comp == "..")
-      return InvalidArgument("cgroupsPath " + path + ": \"..\" is not allowed");
+    if (comp == "..") return InvalidArgument("cgroupsPath " + path + ": \"..\" is not allowed");
     if (!out.empty() || absolute) out += '/';
     out.append(comp);
   }

@@ -1,8 +1,7 @@
 // Path resolution, detection, conversions and device-rule helpers.
-#include <linux/magic.h>
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <linux/magic.h>
 
 #include "runtime/cgroup/cgroup.h"
 #include "runtime/cgroup/fake_cgroup_fs.h"
@@ -30,7 +29,7 @@ TEST(CleanCgroupPathTest, NormalisesAndRejectsDotDot) {
   for (const char* none : {"", "/", ".", "//./"}) EXPECT_FALSE(CleanCgroupPath(none)) << none;
 }
 
-TEST(ParseTest, Mountinfo) {
+TEST(CgroupParseTest, Mountinfo) {
   std::string mi =
       "31 23 0:28 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw,mode=755\n"
       "32 31 0:29 / /sys/fs/cgroup/cpu,cpuacct rw,relatime shared:1 master:2 - cgroup cgroup "
@@ -51,7 +50,7 @@ TEST(ParseTest, Mountinfo) {
   EXPECT_EQ(mounts[3].mount_point, "/sys/fs/cgroup/weird name");
 }
 
-TEST(ParseTest, ProcCgroup) {
+TEST(CgroupParseTest, ProcCgroup) {
   auto m = internal::ParseProcCgroup(
       "12:cpu,cpuacct:/a\n1:name=systemd:/init.scope\n0::/user.slice\n4:memory:/process_api/x\n");
   EXPECT_EQ(m["cpu"], "/a");
@@ -61,7 +60,7 @@ TEST(ParseTest, ProcCgroup) {
   EXPECT_EQ(m[""], "/user.slice");
 }
 
-TEST(ParseTest, Pids) {
+TEST(CgroupParseTest, Pids) {
   auto p = internal::ParsePids("1\n23\n456\n", "x");
   ASSERT_TRUE(p);
   EXPECT_THAT(*p, ElementsAre(1, 23, 456));
@@ -71,7 +70,7 @@ TEST(ParseTest, Pids) {
   EXPECT_EQ(internal::ParseInt64("max"), std::nullopt);
 }
 
-TEST(ResolveTest, V1AbsoluteRelativeAndMountRoot) {
+TEST(CgroupResolveTest, V1AbsoluteRelativeAndMountRoot) {
   std::vector<internal::V1Mount> mounts = {
       {"/cg/cpu,cpuacct", "/", {"cpu", "cpuacct"}},
       {"/cg/memory", "/docker/abc", {"memory"}},
@@ -92,7 +91,7 @@ TEST(ResolveTest, V1AbsoluteRelativeAndMountRoot) {
   EXPECT_FALSE(internal::ResolveV1Paths(mounts, "c1", {}));
 }
 
-TEST(ResolveTest, V2RelativeUsesParentOfOwnCgroup) {
+TEST(CgroupResolveTest, V2RelativeUsesParentOfOwnCgroup) {
   std::map<std::string, std::string> self = {{"", "/user.slice/rune.scope"}};
   EXPECT_EQ(*internal::ResolveV2Path("/cg", "/a/b", self), "/cg/a/b");
   EXPECT_EQ(*internal::ResolveV2Path("/cg", "c1", self), "/cg/user.slice/c1");
@@ -100,7 +99,7 @@ TEST(ResolveTest, V2RelativeUsesParentOfOwnCgroup) {
   EXPECT_EQ(*internal::ResolveV2Path("/cg", "c1", at_root), "/cg/c1");
 }
 
-TEST(DetectModeTest, FakeTrees) {
+TEST(CgroupDetectModeTest, FakeTrees) {
   auto hybrid = testing::FakeCgroupTree::V1(/*hybrid=*/true);
   EXPECT_EQ(*DetectMode(hybrid->options()), Mode::kHybrid);
   auto legacy = testing::FakeCgroupTree::V1(/*hybrid=*/false);
@@ -114,13 +113,13 @@ TEST(DetectModeTest, FakeTrees) {
   EXPECT_THAT(r.error().message(), HasSubstr("neither cgroup2 nor tmpfs"));
 }
 
-TEST(DetectModeTest, ThisHost) {
+TEST(CgroupDetectModeTest, ThisHost) {
   auto r = DetectMode();
   if (!r) GTEST_SKIP() << "no cgroup root: " << r.error().ToString();
   std::printf("host cgroup mode: %s\n", ModeName(*r));
 }
 
-TEST(NewManagerTest, DefaultPathIsSlashId) {
+TEST(CgroupNewManagerTest, DefaultPathIsSlashId) {
   auto t = testing::FakeCgroupTree::V1();
   auto m = NewManager({.container_id = "c1"}, t->options());
   ASSERT_TRUE(m) << m.error().ToString();
@@ -140,7 +139,7 @@ TEST(NewManagerTest, DefaultPathIsSlashId) {
   EXPECT_TRUE((*m2)->IsUnified());
 }
 
-TEST(NewManagerTest, RelativeAndBadPaths) {
+TEST(CgroupNewManagerTest, RelativeAndBadPaths) {
   auto t = testing::FakeCgroupTree::V1();
   auto m = NewManager({.cgroups_path = "rune/c1", .container_id = "x"}, t->options());
   ASSERT_TRUE(m) << m.error().ToString();
@@ -149,14 +148,12 @@ TEST(NewManagerTest, RelativeAndBadPaths) {
 
   EXPECT_EQ(NewManager({.cgroups_path = "/a/../../etc"}, t->options()).error().code(),
             ErrorCode::kInvalidArgument);
-  EXPECT_EQ(NewManager({.cgroups_path = "/"}, t->options()).error().code(),
-            ErrorCode::kInvalidArgument);
+  EXPECT_EQ(NewManager({.cgroups_path = "/"}, t->options()).error().code(), ErrorCode::kInvalidArgument);
   EXPECT_EQ(NewManager({}, t->options()).error().code(), ErrorCode::kInvalidArgument);
-  EXPECT_EQ(NewManager({.container_id = "a/b"}, t->options()).error().code(),
-            ErrorCode::kInvalidArgument);
+  EXPECT_EQ(NewManager({.container_id = "a/b"}, t->options()).error().code(), ErrorCode::kInvalidArgument);
 }
 
-TEST(LoadManagerTest, V1V2AndValidation) {
+TEST(CgroupLoadManagerTest, V1V2AndValidation) {
   auto v1 = LoadManager({{"memory", "/sys/fs/cgroup/memory/c1"}, {"pids", "/sys/fs/cgroup/pids/c1"}});
   ASSERT_TRUE(v1);
   EXPECT_FALSE((*v1)->IsUnified());
@@ -170,7 +167,7 @@ TEST(LoadManagerTest, V1V2AndValidation) {
   EXPECT_FALSE(LoadManager({{"", "/a"}, {"memory", "/b"}}));
 }
 
-TEST(ConvertTest, CpuSharesToWeight) {
+TEST(CgroupConvertTest, CpuSharesToWeight) {
   EXPECT_EQ(ConvertCpuSharesToWeight(0), 0u);
   EXPECT_EQ(ConvertCpuSharesToWeight(2), 1u);
   EXPECT_EQ(ConvertCpuSharesToWeight(1024), 100u);  // default maps to default
@@ -180,7 +177,7 @@ TEST(ConvertTest, CpuSharesToWeight) {
   EXPECT_EQ(ConvertCpuSharesToWeight(1u << 30), 10000u);
 }
 
-TEST(ConvertTest, SwapToV2) {
+TEST(CgroupConvertTest, SwapToV2) {
   EXPECT_EQ(*ConvertSwapToV2(0, -1), -1);        // unlimited memory, swap unset
   EXPECT_EQ(*ConvertSwapToV2(-1, 1 << 20), -1);  // unlimited swap
   EXPECT_EQ(*ConvertSwapToV2(0, 1 << 20), 0);    // unset
@@ -193,14 +190,14 @@ TEST(ConvertTest, SwapToV2) {
   EXPECT_FALSE(ConvertSwapToV2(1 << 20, -1));
 }
 
-TEST(ConvertTest, BlkioWeight) {
+TEST(CgroupConvertTest, BlkioWeight) {
   EXPECT_EQ(ConvertBlkioWeightToIoWeight(0), 0u);
   EXPECT_EQ(ConvertBlkioWeightToIoWeight(10), 1u);
   EXPECT_EQ(ConvertBlkioWeightToIoWeight(1000), 10000u);
   EXPECT_EQ(ConvertBlkioWeightToIoWeight(500), 1 + 490u * 9999 / 990);
 }
 
-TEST(DevicesTest, RuleStrings) {
+TEST(CgroupDevicesTest, RuleStrings) {
   using R = oci::LinuxDeviceCgroup;
   EXPECT_EQ(*internal::DeviceRuleString(R{false, std::nullopt, std::nullopt, std::nullopt, "rwm"}, "d"), "a");
   EXPECT_EQ(*internal::DeviceRuleString(R{true, "c", 1, 3, "rwm"}, "d"), "c 1:3 rwm");
@@ -213,7 +210,7 @@ TEST(DevicesTest, RuleStrings) {
   EXPECT_FALSE(internal::DeviceRuleString(R{true, "a", 1, std::nullopt, "rwm"}, "d"));
 }
 
-TEST(DevicesTest, DefaultRules) {
+TEST(CgroupDevicesTest, DefaultRules) {
   using R = oci::LinuxDeviceCgroup;
   std::vector<R> rules = {R{false, std::nullopt, std::nullopt, std::nullopt, "rwm"}};
   EXPECT_TRUE(IsDefaultDeviceRules({}));

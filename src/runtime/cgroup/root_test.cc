@@ -1,15 +1,14 @@
 // Real cgroups on this host (ctest label "root"). Each test skips itself when
 // not root or when a needed controller is missing, creates a uniquely named
 // cgroup (pid + counter, so parallel runs do not collide) and removes it.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
-
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
 
 #include "common/cleanup.h"
 #include "common/fs.h"
@@ -59,7 +58,7 @@ class Sleeper {
   pid_t pid_ = -1;
 };
 
-class RootTest : public ::testing::Test {
+class CgroupRootTest : public ::testing::Test {
  protected:
   void SetUp() override {
     if (::geteuid() != 0) GTEST_SKIP() << "needs root";
@@ -87,7 +86,7 @@ class RootTest : public ::testing::Test {
   Mode mode_ = Mode::kLegacy;
 };
 
-TEST_F(RootTest, LifecycleMemoryCpuPids) {
+TEST_F(CgroupRootTest, LifecycleMemoryCpuPids) {
   auto made = NewManager({.container_id = UniqueName()});
   ASSERT_TRUE(made) << made.error().ToString();
   auto& mgr = *made;
@@ -167,13 +166,12 @@ TEST_F(RootTest, LifecycleMemoryCpuPids) {
   ASSERT_TRUE(mgr->Destroy());  // idempotent
 }
 
-TEST_F(RootTest, SwapAndLimitsRoundTrip) {
+TEST_F(CgroupRootTest, SwapAndLimitsRoundTrip) {
   auto made = NewManager({.container_id = UniqueName()});
   ASSERT_TRUE(made);
   auto& mgr = *made;
   if (mgr->IsUnified() || !Have(*mgr, {"memory"})) GTEST_SKIP() << "v1 memory only";
-  if (!fs::Exists("/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes"))
-    GTEST_SKIP() << "no swap accounting";
+  if (!fs::Exists("/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes")) GTEST_SKIP() << "no swap accounting";
   Cleanup cleanup([&] { (void)mgr->Destroy(); });
   ASSERT_TRUE(mgr->Create());
   const std::string& d = mgr->GetPaths().at("memory");
@@ -201,7 +199,7 @@ TEST_F(RootTest, SwapAndLimitsRoundTrip) {
   EXPECT_FALSE(fs::Exists(d));
 }
 
-TEST_F(RootTest, V1DeviceRules) {
+TEST_F(CgroupRootTest, V1DeviceRules) {
   auto made = NewManager({.container_id = UniqueName()});
   ASSERT_TRUE(made);
   auto& mgr = *made;
@@ -221,7 +219,7 @@ TEST_F(RootTest, V1DeviceRules) {
   EXPECT_THAT(list, ::testing::Not(HasSubstr("a *:* rwm")));
 }
 
-TEST_F(RootTest, NestedPathAndSubCgroupsAreRemoved) {
+TEST_F(CgroupRootTest, NestedPathAndSubCgroupsAreRemoved) {
   std::string name = UniqueName();
   auto made = NewManager({.cgroups_path = "/" + name + "/inner/c"});
   ASSERT_TRUE(made);
@@ -248,7 +246,31 @@ TEST_F(RootTest, NestedPathAndSubCgroupsAreRemoved) {
   for (const auto& [c, d] : mgr->GetPaths()) EXPECT_FALSE(fs::Exists(d)) << d;
 }
 
-TEST_F(RootTest, CreateApplyIsCheap) {
+TEST_F(CgroupRootTest, RootlessCreateIsPermissionDenied) {
+  // A child drops to nobody and tries; the error must be kPermissionDenied
+  // with a message the caller can show.
+  pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    if (::setgid(65534) != 0 || ::setuid(65534) != 0) ::_exit(2);
+    auto made = NewManager({.container_id = UniqueName()});
+    if (!made) ::_exit(3);
+    auto r = (*made)->Create();
+    if (r) {
+      (void)(*made)->Destroy();
+      ::_exit(4);
+    }
+    bool ok = r.error().code() == ErrorCode::kPermissionDenied &&
+              r.error().message().find("rootless") != std::string::npos;
+    ::_exit(ok ? 0 : 5);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+}
+
+TEST_F(CgroupRootTest, CreateApplyIsCheap) {
   // Not a benchmark: a guard against accidental O(n) scans or sleeps.
   constexpr int kRounds = 20;
   int64_t start = internal::NowMicros();

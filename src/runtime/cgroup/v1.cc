@@ -249,14 +249,12 @@ class V1Manager final : public Manager {
       IC_ASSIGN_OR_RETURN(std::string usage, fs_.ReadFile(fs::Join(dir, "memory.usage_in_bytes")));
       if (ParseInt64(usage).value_or(0) > *limit)
         return FailedPrecondition(FieldPath("memory.limit") + ": " + std::to_string(*limit) +
-                                  " is below the current usage " + Trim(usage) +
-                                  " (checkBeforeUpdate)");
+                                  " is below the current usage " + Trim(usage) + " (checkBeforeUpdate)");
     }
 
     auto write_swap = [&]() -> Result<> {
       if (*swap == -1 && !fs_.Exists(fs::Join(dir, "memory.memsw.limit_in_bytes"))) return {};
-      auto r = WriteField(fs_, "memory.swap", dir, "memory.memsw.limit_in_bytes",
-                          std::to_string(*swap));
+      auto r = WriteField(fs_, "memory.swap", dir, "memory.memsw.limit_in_bytes", std::to_string(*swap));
       if (!r && r.error().code() == ErrorCode::kFailedPrecondition && !swap_implied)
         return std::move(r).Wrap("swap accounting disabled? (swapaccount=1)");
       return r;
@@ -285,24 +283,23 @@ class V1Manager final : public Manager {
                         std::to_string(*m.kernel_tcp)));
     if (m.swappiness) {
       if (*m.swappiness > 100)
-        return InvalidArgument(FieldPath("memory.swappiness") + ": " +
-                               std::to_string(*m.swappiness) + " is not in [0, 100]");
-      IC_TRY(WriteField(fs_, "memory.swappiness", dir, "memory.swappiness",
-                        std::to_string(*m.swappiness)));
+        return InvalidArgument(FieldPath("memory.swappiness") + ": " + std::to_string(*m.swappiness) +
+                               " is not in [0, 100]");
+      IC_TRY(WriteField(fs_, "memory.swappiness", dir, "memory.swappiness", std::to_string(*m.swappiness)));
     }
     if (m.disable_oom_killer)
       IC_TRY(WriteField(fs_, "memory.disableOOMKiller", dir, "memory.oom_control",
                         *m.disable_oom_killer ? "1" : "0"));
     if (m.use_hierarchy)
-      IC_TRY(WriteField(fs_, "memory.useHierarchy", dir, "memory.use_hierarchy",
-                        *m.use_hierarchy ? "1" : "0"));
+      IC_TRY(
+          WriteField(fs_, "memory.useHierarchy", dir, "memory.use_hierarchy", *m.use_hierarchy ? "1" : "0"));
     return {};
   }
 
   Result<> ApplyCpu(const oci::LinuxCpu& c) {
     bool cpu_any = (c.shares && *c.shares != 0) || (c.quota && *c.quota != 0) ||
-                   (c.period && *c.period != 0) || c.burst || c.realtime_runtime ||
-                   c.realtime_period || c.idle;
+                   (c.period && *c.period != 0) || c.burst || c.realtime_runtime || c.realtime_period ||
+                   c.idle;
     if (cpu_any) {
       IC_ASSIGN_OR_RETURN(std::string dir, Dir("cpu", "cpu"));
       if (c.shares && *c.shares != 0) {
@@ -351,9 +348,9 @@ class V1Manager final : public Manager {
   }
 
   Result<> ApplyBlockIo(const oci::LinuxBlockIo& b) {
-    bool any = b.weight || b.leaf_weight || !b.weight_device.empty() ||
-               !b.throttle_read_bps_device.empty() || !b.throttle_write_bps_device.empty() ||
-               !b.throttle_read_iops_device.empty() || !b.throttle_write_iops_device.empty();
+    bool any = b.weight || b.leaf_weight || !b.weight_device.empty() || !b.throttle_read_bps_device.empty() ||
+               !b.throttle_write_bps_device.empty() || !b.throttle_read_iops_device.empty() ||
+               !b.throttle_write_iops_device.empty();
     if (!any) return {};
     IC_ASSIGN_OR_RETURN(std::string dir, Dir("blkio", "blockIO"));
     // BFQ (the only proportional scheduler on modern kernels) has its own
@@ -361,18 +358,15 @@ class V1Manager final : public Manager {
     bool bfq = fs_.Exists(fs::Join(dir, "blkio.bfq.weight"));
     const char* weight_file = bfq ? "blkio.bfq.weight" : "blkio.weight";
     const char* weight_device_file = bfq ? "blkio.bfq.weight_device" : "blkio.weight_device";
-    if (b.weight)
-      IC_TRY(WriteField(fs_, "blockIO.weight", dir, weight_file, std::to_string(*b.weight)));
+    if (b.weight) IC_TRY(WriteField(fs_, "blockIO.weight", dir, weight_file, std::to_string(*b.weight)));
     if (b.leaf_weight)
-      IC_TRY(WriteField(fs_, "blockIO.leafWeight", dir, "blkio.leaf_weight",
-                        std::to_string(*b.leaf_weight)));
+      IC_TRY(WriteField(fs_, "blockIO.leafWeight", dir, "blkio.leaf_weight", std::to_string(*b.leaf_weight)));
     for (size_t i = 0; i < b.weight_device.size(); ++i) {
       const auto& d = b.weight_device[i];
       std::string field = "blockIO.weightDevice[" + std::to_string(i) + "]";
       std::string dev = std::to_string(d.major) + ":" + std::to_string(d.minor) + " ";
       if (d.weight)
-        IC_TRY(WriteField(fs_, field + ".weight", dir, weight_device_file,
-                          dev + std::to_string(*d.weight)));
+        IC_TRY(WriteField(fs_, field + ".weight", dir, weight_device_file, dev + std::to_string(*d.weight)));
       if (d.leaf_weight)
         IC_TRY(WriteField(fs_, field + ".leafWeight", dir, "blkio.leaf_weight_device",
                           dev + std::to_string(*d.leaf_weight)));
@@ -382,17 +376,15 @@ class V1Manager final : public Manager {
       for (size_t i = 0; i < list.size(); ++i) {
         std::string v = std::to_string(list[i].major) + ":" + std::to_string(list[i].minor) + " " +
                         std::to_string(list[i].rate);
-        IC_TRY(WriteField(fs_, std::string("blockIO.") + name + "[" + std::to_string(i) + "]", dir,
-                          file, v));
+        IC_TRY(WriteField(fs_, std::string("blockIO.") + name + "[" + std::to_string(i) + "]", dir, file, v));
       }
       return {};
     };
-    IC_TRY(throttle(b.throttle_read_bps_device, "throttleReadBpsDevice",
-                    "blkio.throttle.read_bps_device"));
-    IC_TRY(throttle(b.throttle_write_bps_device, "throttleWriteBpsDevice",
-                    "blkio.throttle.write_bps_device"));
-    IC_TRY(throttle(b.throttle_read_iops_device, "throttleReadIOPSDevice",
-                    "blkio.throttle.read_iops_device"));
+    IC_TRY(throttle(b.throttle_read_bps_device, "throttleReadBpsDevice", "blkio.throttle.read_bps_device"));
+    IC_TRY(
+        throttle(b.throttle_write_bps_device, "throttleWriteBpsDevice", "blkio.throttle.write_bps_device"));
+    IC_TRY(
+        throttle(b.throttle_read_iops_device, "throttleReadIOPSDevice", "blkio.throttle.read_iops_device"));
     IC_TRY(throttle(b.throttle_write_iops_device, "throttleWriteIOPSDevice",
                     "blkio.throttle.write_iops_device"));
     return {};
@@ -425,8 +417,8 @@ class V1Manager final : public Manager {
         if (p.name.empty() || p.name.find_first_of(" \n\t") != std::string::npos)
           return InvalidArgument(FieldPath("network.priorities[" + std::to_string(i) + "].name") +
                                  ": invalid interface name \"" + p.name + "\"");
-        IC_TRY(WriteField(fs_, "network.priorities[" + std::to_string(i) + "]", dir,
-                          "net_prio.ifpriomap", p.name + " " + std::to_string(p.priority)));
+        IC_TRY(WriteField(fs_, "network.priorities[" + std::to_string(i) + "]", dir, "net_prio.ifpriomap",
+                          p.name + " " + std::to_string(p.priority)));
       }
     }
     return {};

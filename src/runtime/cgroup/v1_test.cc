@@ -1,10 +1,9 @@
 // cgroup v1 manager against a fake hybrid tree (see fake_cgroup_fs.h).
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
 
 #include "runtime/cgroup/cgroup.h"
 #include "runtime/cgroup/fake_cgroup_fs.h"
@@ -13,10 +12,10 @@ namespace inclavare::runtime::cgroup {
 namespace {
 
 using ::testing::ElementsAre;
-using ::testing::HasSubstr;
 using testing::FakeCgroupTree;
+using ::testing::HasSubstr;
 
-class V1Test : public ::testing::Test {
+class CgroupV1Test : public ::testing::Test {
  protected:
   void SetUp() override {
     tree_ = FakeCgroupTree::V1();
@@ -25,6 +24,7 @@ class V1Test : public ::testing::Test {
     mgr_ = std::move(*m);
     auto created = mgr_->Create();
     ASSERT_TRUE(created) << created.error().ToString();
+    tree_->fs.writes.clear();
   }
 
   std::string Read(const std::string& rel) { return tree_->Read(rel); }
@@ -42,9 +42,9 @@ class V1Test : public ::testing::Test {
   std::unique_ptr<Manager> mgr_;
 };
 
-TEST_F(V1Test, CreateMakesEveryHierarchyAndInitsCpuset) {
-  for (const char* h : {"cpu,cpuacct", "cpuset", "memory", "devices", "freezer", "blkio", "pids",
-                        "hugetlb", "net_cls,net_prio", "rdma", "systemd"})
+TEST_F(CgroupV1Test, CreateMakesEveryHierarchyAndInitsCpuset) {
+  for (const char* h : {"cpu,cpuacct", "cpuset", "memory", "devices", "freezer", "blkio", "pids", "hugetlb",
+                        "net_cls,net_prio", "rdma", "systemd"})
     EXPECT_TRUE(tree_->Exists(std::string(h) + "/c1")) << h;
   EXPECT_FALSE(tree_->Exists("unified/c1"));  // hybrid: unified not joined
   EXPECT_EQ(Read("cpuset/c1/cpuset.cpus"), "0-1");
@@ -53,7 +53,7 @@ TEST_F(V1Test, CreateMakesEveryHierarchyAndInitsCpuset) {
   ASSERT_TRUE(mgr_->Create());
 }
 
-TEST_F(V1Test, NestedCpusetLevelsInheritParent) {
+TEST_F(CgroupV1Test, NestedCpusetLevelsInheritParent) {
   auto m = NewManager({.cgroups_path = "/a/b/c2"}, tree_->options());
   ASSERT_TRUE(m);
   ASSERT_TRUE((*m)->Create());
@@ -64,7 +64,7 @@ TEST_F(V1Test, NestedCpusetLevelsInheritParent) {
   EXPECT_TRUE(tree_->Exists("memory/a/b/c2"));
 }
 
-TEST_F(V1Test, CreatePermissionDenied) {
+TEST_F(CgroupV1Test, CreatePermissionDenied) {
   auto m = NewManager({.container_id = "c2"}, tree_->options());
   ASSERT_TRUE(m);
   tree_->fs.mkdir_faults.push_back({"/c2", EACCES, 100});
@@ -75,7 +75,7 @@ TEST_F(V1Test, CreatePermissionDenied) {
   EXPECT_THAT(r.error().message(), HasSubstr("rootless"));
 }
 
-TEST_F(V1Test, MemoryLimits) {
+TEST_F(CgroupV1Test, MemoryLimits) {
   oci::LinuxResources r;
   r.memory = oci::LinuxMemory{.limit = 1048576,
                               .reservation = 524288,
@@ -100,7 +100,7 @@ TEST_F(V1Test, MemoryLimits) {
   EXPECT_THAT(tree_->fs.writes[1].first, HasSubstr("memory.memsw.limit_in_bytes"));
 }
 
-TEST_F(V1Test, MemorySwapFirstWhenRaising) {
+TEST_F(CgroupV1Test, MemorySwapFirstWhenRaising) {
   tree_->Write("memory/c1/memory.limit_in_bytes", "1048576\n");
   tree_->Write("memory/c1/memory.memsw.limit_in_bytes", "1048576\n");
   oci::LinuxResources r;
@@ -109,7 +109,7 @@ TEST_F(V1Test, MemorySwapFirstWhenRaising) {
   EXPECT_THAT(tree_->fs.WritesTo("limit_in_bytes"), ElementsAre("8388608", "4194304"));
 }
 
-TEST_F(V1Test, MemoryUnlimited) {
+TEST_F(CgroupV1Test, MemoryUnlimited) {
   oci::LinuxResources r;
   r.memory = oci::LinuxMemory{.limit = -1};
   ExpectApply(r);
@@ -120,14 +120,14 @@ TEST_F(V1Test, MemoryUnlimited) {
   ExpectApply(r);
 }
 
-TEST_F(V1Test, MemoryZeroMeansUnset) {
+TEST_F(CgroupV1Test, MemoryZeroMeansUnset) {
   oci::LinuxResources r;
   r.memory = oci::LinuxMemory{.limit = 0, .reservation = 0, .swap = 0};
   ExpectApply(r);
   EXPECT_TRUE(tree_->fs.writes.empty());
 }
 
-TEST_F(V1Test, MemoryErrors) {
+TEST_F(CgroupV1Test, MemoryErrors) {
   oci::LinuxResources r;
   r.memory = oci::LinuxMemory{.limit = 2097152, .swap = 1048576};
   Error e = ApplyError(r);
@@ -147,7 +147,7 @@ TEST_F(V1Test, MemoryErrors) {
   EXPECT_THAT(e.message(), HasSubstr("does not exist"));
 }
 
-TEST_F(V1Test, MemoryCheckBeforeUpdate) {
+TEST_F(CgroupV1Test, MemoryCheckBeforeUpdate) {
   tree_->Write("memory/c1/memory.usage_in_bytes", "2097152\n");
   oci::LinuxResources r;
   r.memory = oci::LinuxMemory{.limit = 1048576, .check_before_update = true};
@@ -158,18 +158,17 @@ TEST_F(V1Test, MemoryCheckBeforeUpdate) {
   ExpectApply(r);
 }
 
-TEST_F(V1Test, MissingFileNamesFieldAndFile) {
+TEST_F(CgroupV1Test, MissingFileNamesFieldAndFile) {
   tree_->Remove("memory/c1/memory.swappiness");
   oci::LinuxResources r;
   r.memory = oci::LinuxMemory{.swappiness = 0};
   Error e = ApplyError(r);
   EXPECT_EQ(e.code(), ErrorCode::kFailedPrecondition);
-  EXPECT_EQ(e.message(), "linux.resources.memory.swappiness: " +
-                             tree_->Path("memory/c1/memory.swappiness") +
+  EXPECT_EQ(e.message(), "linux.resources.memory.swappiness: " + tree_->Path("memory/c1/memory.swappiness") +
                              " does not exist (controller or kernel feature not available)");
 }
 
-TEST_F(V1Test, Cpu) {
+TEST_F(CgroupV1Test, Cpu) {
   oci::LinuxResources r;
   r.cpu = oci::LinuxCpu{.shares = 512,
                         .quota = 50000,
@@ -191,11 +190,10 @@ TEST_F(V1Test, Cpu) {
   EXPECT_EQ(Read("cpuset/c1/cpuset.cpus"), "1");
   EXPECT_EQ(Read("cpuset/c1/cpuset.mems"), "0");
   // rt period before rt runtime (a runtime must fit the period).
-  EXPECT_THAT(tree_->fs.WritesTo("_us"),
-              ElementsAre("100000", "50000", "1000", "1000000", "950"));
+  EXPECT_THAT(tree_->fs.WritesTo("_us"), ElementsAre("100000", "50000", "1000", "1000000", "950"));
 }
 
-TEST_F(V1Test, CpuQuotaUnlimitedAndErrors) {
+TEST_F(CgroupV1Test, CpuQuotaUnlimitedAndErrors) {
   oci::LinuxResources r;
   r.cpu = oci::LinuxCpu{.quota = -1};
   ExpectApply(r);
@@ -208,7 +206,7 @@ TEST_F(V1Test, CpuQuotaUnlimitedAndErrors) {
   EXPECT_TRUE(tree_->fs.writes.empty());
 }
 
-TEST_F(V1Test, CpuPeriodRetriedAfterQuotaOnEinval) {
+TEST_F(CgroupV1Test, CpuPeriodRetriedAfterQuotaOnEinval) {
   tree_->fs.write_faults.push_back({"cpu.cfs_period_us", EINVAL, 1});
   oci::LinuxResources r;
   r.cpu = oci::LinuxCpu{.quota = 20000, .period = 50000};
@@ -223,7 +221,7 @@ TEST_F(V1Test, CpuPeriodRetriedAfterQuotaOnEinval) {
   EXPECT_THAT(e.message(), HasSubstr("linux.resources.cpu.period: write \"50000\" to "));
 }
 
-TEST_F(V1Test, CpuBurstZeroSkippedWhenUnsupported) {
+TEST_F(CgroupV1Test, CpuBurstZeroSkippedWhenUnsupported) {
   tree_->Remove("cpu,cpuacct/c1/cpu.cfs_burst_us");
   oci::LinuxResources r;
   r.cpu = oci::LinuxCpu{.burst = 0};
@@ -232,7 +230,7 @@ TEST_F(V1Test, CpuBurstZeroSkippedWhenUnsupported) {
   EXPECT_THAT(ApplyError(r).message(), HasSubstr("linux.resources.cpu.burst: "));
 }
 
-TEST_F(V1Test, Pids) {
+TEST_F(CgroupV1Test, Pids) {
   oci::LinuxResources r;
   r.pids = oci::LinuxPids{100};
   ExpectApply(r);
@@ -245,7 +243,7 @@ TEST_F(V1Test, Pids) {
   EXPECT_EQ(Read("pids/c1/pids.max"), "max");
 }
 
-TEST_F(V1Test, BlockIo) {
+TEST_F(CgroupV1Test, BlockIo) {
   oci::LinuxResources r;
   r.block_io = oci::LinuxBlockIo{
       .weight = 300,
@@ -276,7 +274,7 @@ TEST_F(V1Test, BlockIo) {
   EXPECT_THAT(e.message(), HasSubstr("blkio.leaf_weight does not exist"));
 }
 
-TEST_F(V1Test, Hugetlb) {
+TEST_F(CgroupV1Test, Hugetlb) {
   oci::LinuxResources r;
   r.hugepage_limits = {{"2MB", 4194304}, {"1GB", 0}};
   ExpectApply(r);
@@ -291,7 +289,7 @@ TEST_F(V1Test, Hugetlb) {
   EXPECT_THAT(e.message(), HasSubstr("hugepageLimits[0].pageSize"));
 }
 
-TEST_F(V1Test, NetworkAndRdma) {
+TEST_F(CgroupV1Test, NetworkAndRdma) {
   oci::LinuxResources r;
   r.network = oci::LinuxNetwork{.class_id = 0x100001, .priorities = {{"eth0", 5}, {"lo", 1}}};
   r.rdma = {{"mlx5_1", {3, 10000}}, {"mlx4_0", {std::nullopt, 5}}};
@@ -302,7 +300,7 @@ TEST_F(V1Test, NetworkAndRdma) {
               ElementsAre("mlx4_0 hca_object=5", "mlx5_1 hca_handle=3 hca_object=10000"));
 }
 
-TEST_F(V1Test, UnifiedIsAnError) {
+TEST_F(CgroupV1Test, UnifiedIsAnError) {
   oci::LinuxResources r;
   r.unified = {{"memory.high", "1000"}};
   Error e = ApplyError(r);
@@ -310,7 +308,7 @@ TEST_F(V1Test, UnifiedIsAnError) {
   EXPECT_THAT(e.message(), HasSubstr("linux.resources.unified: only supported on cgroup v2"));
 }
 
-TEST_F(V1Test, Devices) {
+TEST_F(CgroupV1Test, Devices) {
   oci::LinuxResources r;
   r.devices = {{false, std::nullopt, std::nullopt, std::nullopt, "rwm"},
                {true, "c", 1, 3, "rwm"},
@@ -327,7 +325,7 @@ TEST_F(V1Test, Devices) {
   EXPECT_THAT(ApplyError(r).message(), HasSubstr("linux.resources.devices[0].type"));
 }
 
-TEST_F(V1Test, MissingHierarchyIsAnError) {
+TEST_F(CgroupV1Test, MissingHierarchyIsAnError) {
   Paths p = mgr_->GetPaths();
   p.erase("hugetlb");
   auto m = LoadManager(p, tree_->options());
@@ -342,16 +340,16 @@ TEST_F(V1Test, MissingHierarchyIsAnError) {
             "mounted on this host");
 }
 
-TEST_F(V1Test, AddProcessWritesEveryHierarchyOnce) {
+TEST_F(CgroupV1Test, AddProcessWritesEveryHierarchyOnce) {
   ASSERT_TRUE(mgr_->AddProcess(4242));
   auto w = tree_->fs.WritesTo("cgroup.procs");
-  EXPECT_EQ(w.size(), 12u);  // 13 controllers, cpu+cpuacct share a directory
+  EXPECT_EQ(w.size(), 11u);  // 13 controllers; cpu+cpuacct and net_cls+net_prio share one
   for (const auto& v : w) EXPECT_EQ(v, "4242");
   EXPECT_EQ(Read("systemd/c1/cgroup.procs"), "4242");
   EXPECT_EQ(Read("cpu,cpuacct/c1/cgroup.procs"), "4242");
 }
 
-TEST_F(V1Test, FreezeThawState) {
+TEST_F(CgroupV1Test, FreezeThawState) {
   EXPECT_EQ(*mgr_->GetFreezerState(), FreezerState::kThawed);
   ASSERT_TRUE(mgr_->Freeze());
   EXPECT_EQ(Read("freezer/c1/freezer.state"), "FROZEN");
@@ -366,7 +364,7 @@ TEST_F(V1Test, FreezeThawState) {
   EXPECT_EQ((*m)->Freeze().error().code(), ErrorCode::kFailedPrecondition);
 }
 
-TEST_F(V1Test, GetPids) {
+TEST_F(CgroupV1Test, GetPids) {
   tree_->Write("pids/c1/cgroup.procs", "10\n11\n");
   ASSERT_TRUE(tree_->fs.Mkdir(tree_->Path("pids/c1/sub"), 0755));
   tree_->Write("pids/c1/sub/cgroup.procs", "12\n");
@@ -374,7 +372,7 @@ TEST_F(V1Test, GetPids) {
   EXPECT_THAT(*mgr_->GetAllPids(), ElementsAre(10, 11, 12));
 }
 
-TEST_F(V1Test, DestroyRemovesEverythingAndIsIdempotent) {
+TEST_F(CgroupV1Test, DestroyRemovesEverythingAndIsIdempotent) {
   ASSERT_TRUE(tree_->fs.Mkdir(tree_->Path("memory/c1/child"), 0755));  // made by the container
   ASSERT_TRUE(mgr_->Destroy());
   for (const auto& [c, dir] : mgr_->GetPaths()) EXPECT_FALSE(RealCgroupFs().Exists(dir)) << c;
@@ -382,13 +380,13 @@ TEST_F(V1Test, DestroyRemovesEverythingAndIsIdempotent) {
   ASSERT_TRUE(mgr_->Destroy());
 }
 
-TEST_F(V1Test, DestroyRetriesBusy) {
+TEST_F(CgroupV1Test, DestroyRetriesBusy) {
   tree_->fs.rmdir_faults.push_back({"memory/c1", EBUSY, 3});
   ASSERT_TRUE(mgr_->Destroy());
   EXPECT_FALSE(tree_->Exists("memory/c1"));
 }
 
-TEST_F(V1Test, DestroyGivesUpOnPersistentBusy) {
+TEST_F(CgroupV1Test, DestroyGivesUpOnPersistentBusy) {
   tree_->Write("pids/c1/cgroup.procs", "1\n");
   auto r = mgr_->Destroy();
   ASSERT_FALSE(r);
@@ -397,7 +395,7 @@ TEST_F(V1Test, DestroyGivesUpOnPersistentBusy) {
   EXPECT_FALSE(tree_->Exists("memory/c1"));  // the others are still removed
 }
 
-TEST_F(V1Test, KillAllSignalsEveryProcessAndThaws) {
+TEST_F(CgroupV1Test, KillAllSignalsEveryProcessAndThaws) {
   pid_t child = ::fork();
   ASSERT_GE(child, 0);
   if (child == 0) {
@@ -413,7 +411,7 @@ TEST_F(V1Test, KillAllSignalsEveryProcessAndThaws) {
   EXPECT_THAT(tree_->fs.WritesTo("freezer.state"), ElementsAre("FROZEN", "THAWED"));
 }
 
-TEST_F(V1Test, LoadFromSavedPaths) {
+TEST_F(CgroupV1Test, LoadFromSavedPaths) {
   auto loaded = LoadManager(mgr_->GetPaths(), tree_->options());
   ASSERT_TRUE(loaded);
   oci::LinuxResources r;
@@ -423,7 +421,7 @@ TEST_F(V1Test, LoadFromSavedPaths) {
   EXPECT_EQ((*loaded)->OpenCgroupDir().error().code(), ErrorCode::kUnimplemented);
 }
 
-TEST(V1SeparateCpuTest, CpuAndCpuacctMountedApart) {
+TEST(CgroupV1SeparateCpuTest, CpuAndCpuacctMountedApart) {
   auto tree = FakeCgroupTree::V1(/*hybrid=*/true, /*comount_cpu=*/false);  // this host's layout
   auto m = NewManager({.container_id = "c1"}, tree->options());
   ASSERT_TRUE(m);
@@ -435,7 +433,7 @@ TEST(V1SeparateCpuTest, CpuAndCpuacctMountedApart) {
   ASSERT_TRUE((*m)->Apply(r));
   EXPECT_EQ(tree->Read("cpu/c1/cpu.shares"), "256");
   ASSERT_TRUE((*m)->AddProcess(7));
-  EXPECT_EQ(tree->fs.WritesTo("cgroup.procs").size(), 13u);
+  EXPECT_EQ(tree->fs.WritesTo("cgroup.procs").size(), 12u);
 }
 
 }  // namespace

@@ -45,8 +45,7 @@ class V2Manager final : public Manager {
   const Paths& GetPaths() const override { return paths_; }
 
   Result<> Create() override {
-    if (dir_.size() <= root_.size() || dir_.compare(0, root_.size(), root_) != 0 ||
-        dir_[root_.size()] != '/')
+    if (dir_.size() <= root_.size() || dir_.compare(0, root_.size(), root_) != 0 || dir_[root_.size()] != '/')
       return FailedPrecondition("create cgroup " + dir_ + ": not below the cgroup2 root " + root_);
     std::string cur = root_;
     std::string_view rest = std::string_view(dir_).substr(root_.size() + 1);
@@ -223,8 +222,7 @@ class V2Manager final : public Manager {
       IC_ASSIGN_OR_RETURN(std::string usage, fs_.ReadFile(fs::Join(dir_, "memory.current")));
       if (ParseInt64(usage).value_or(0) > limit)
         return FailedPrecondition(FieldPath("memory.limit") + ": " + std::to_string(limit) +
-                                  " is below the current usage " + Trim(usage) +
-                                  " (checkBeforeUpdate)");
+                                  " is below the current usage " + Trim(usage) + " (checkBeforeUpdate)");
     }
     auto num = [](int64_t v) { return v == -1 ? std::string("max") : std::to_string(v); };
     if (swap != 0) {
@@ -241,8 +239,7 @@ class V2Manager final : public Manager {
 
   Result<> ApplyCpu(const oci::LinuxCpu& c) {
     if (c.realtime_runtime.value_or(0) != 0 || c.realtime_period.value_or(0) != 0)
-      return FailedPrecondition(FieldPath(c.realtime_runtime ? "cpu.realtimeRuntime"
-                                                             : "cpu.realtimePeriod") +
+      return FailedPrecondition(FieldPath(c.realtime_runtime ? "cpu.realtimeRuntime" : "cpu.realtimePeriod") +
                                 ": realtime scheduling limits are not supported on cgroup v2");
     if (c.shares && *c.shares != 0) {
       if (*c.shares < 2 || *c.shares > 262144)
@@ -296,10 +293,10 @@ class V2Manager final : public Manager {
     auto throttle = [&](const std::vector<oci::LinuxThrottleDevice>& list, const char* name,
                         const char* key) -> Result<> {
       for (size_t i = 0; i < list.size(); ++i) {
-        std::string v = std::to_string(list[i].major) + ":" + std::to_string(list[i].minor) + " " +
-                        key + "=" + std::to_string(list[i].rate);
-        IC_TRY(WriteField(fs_, std::string("blockIO.") + name + "[" + std::to_string(i) + "]", dir_,
-                          "io.max", v));
+        std::string v = std::to_string(list[i].major) + ":" + std::to_string(list[i].minor) + " " + key +
+                        "=" + std::to_string(list[i].rate);
+        IC_TRY(WriteField(fs_, std::string("blockIO.") + name + "[" + std::to_string(i) + "]", dir_, "io.max",
+                          v));
       }
       return {};
     };

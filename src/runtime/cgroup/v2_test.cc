@@ -1,10 +1,9 @@
 // cgroup v2 manager against a fake unified tree (see fake_cgroup_fs.h).
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
 
 #include "runtime/cgroup/cgroup.h"
 #include "runtime/cgroup/fake_cgroup_fs.h"
@@ -13,10 +12,10 @@ namespace inclavare::runtime::cgroup {
 namespace {
 
 using ::testing::ElementsAre;
-using ::testing::HasSubstr;
 using testing::FakeCgroupTree;
+using ::testing::HasSubstr;
 
-class V2Test : public ::testing::Test {
+class CgroupV2Test : public ::testing::Test {
  protected:
   void SetUp() override { Init(FakeCgroupTree::V2()); }
 
@@ -45,13 +44,13 @@ class V2Test : public ::testing::Test {
   std::unique_ptr<Manager> mgr_;
 };
 
-TEST_F(V2Test, CreateEnablesControllers) {
+TEST_F(CgroupV2Test, CreateEnablesControllers) {
   EXPECT_EQ(Read("cgroup.subtree_control"), "cpu cpuset hugetlb io memory misc pids rdma");
   EXPECT_EQ(Read("c1/memory.max"), "max");  // the fake kernel populated c1
   EXPECT_EQ(mgr_->GetPaths(), (Paths{{"", tree_->Path("c1")}}));
 }
 
-TEST_F(V2Test, CreateNestedEnablesEveryAncestorOnce) {
+TEST_F(CgroupV2Test, CreateNestedEnablesEveryAncestorOnce) {
   auto m = NewManager({.cgroups_path = "/a/b/c2"}, tree_->options());
   ASSERT_TRUE(m);
   ASSERT_TRUE((*m)->Create());
@@ -66,7 +65,7 @@ TEST_F(V2Test, CreateNestedEnablesEveryAncestorOnce) {
   EXPECT_EQ(tree_->fs.WritesTo("cgroup.subtree_control").size(), 2u);
 }
 
-TEST_F(V2Test, CreateFallsBackToOneControllerAtATime) {
+TEST_F(CgroupV2Test, CreateFallsBackToOneControllerAtATime) {
   auto m = NewManager({.cgroups_path = "/x/c3"}, tree_->options());
   ASSERT_TRUE(m);
   ASSERT_TRUE((*m)->Create());
@@ -85,7 +84,7 @@ TEST_F(V2Test, CreateFallsBackToOneControllerAtATime) {
                                        " does not exist (controller or kernel feature not available)");
 }
 
-TEST_F(V2Test, CreatePermissionDenied) {
+TEST_F(CgroupV2Test, CreatePermissionDenied) {
   auto m = NewManager({.container_id = "c2"}, tree_->options());
   tree_->fs.mkdir_faults.push_back({"/c2", EACCES, 1});
   auto r = (*m)->Create();
@@ -94,10 +93,10 @@ TEST_F(V2Test, CreatePermissionDenied) {
   EXPECT_THAT(r.error().message(), HasSubstr("rootless"));
 }
 
-TEST_F(V2Test, Memory) {
+TEST_F(CgroupV2Test, Memory) {
   oci::LinuxResources r;
-  r.memory = oci::LinuxMemory{.limit = 1048576, .reservation = 524288, .swap = 3145728,
-                              .use_hierarchy = true};
+  r.memory =
+      oci::LinuxMemory{.limit = 1048576, .reservation = 524288, .swap = 3145728, .use_hierarchy = true};
   ExpectApply(r);
   EXPECT_EQ(Read("c1/memory.max"), "1048576");
   EXPECT_EQ(Read("c1/memory.swap.max"), "2097152");  // swap - limit
@@ -114,7 +113,7 @@ TEST_F(V2Test, Memory) {
   EXPECT_EQ(Read("c1/memory.max"), "1048576");
 }
 
-TEST_F(V2Test, MemoryErrors) {
+TEST_F(CgroupV2Test, MemoryErrors) {
   oci::LinuxResources r;
   r.memory = oci::LinuxMemory{.swappiness = 60};
   EXPECT_THAT(ApplyError(r).message(), HasSubstr("linux.resources.memory.swappiness: not supported"));
@@ -139,17 +138,17 @@ TEST_F(V2Test, MemoryErrors) {
   ExpectApply(r);
 }
 
-TEST_F(V2Test, MemoryCheckBeforeUpdate) {
+TEST_F(CgroupV2Test, MemoryCheckBeforeUpdate) {
   tree_->Write("c1/memory.current", "2097152\n");
   oci::LinuxResources r;
   r.memory = oci::LinuxMemory{.limit = 1048576, .check_before_update = true};
   EXPECT_THAT(ApplyError(r).message(), HasSubstr("below the current usage 2097152"));
 }
 
-TEST_F(V2Test, Cpu) {
+TEST_F(CgroupV2Test, Cpu) {
   oci::LinuxResources r;
-  r.cpu = oci::LinuxCpu{.shares = 1024, .quota = 50000, .burst = 2000, .period = 100000,
-                        .cpus = "0-1", .mems = "0", .idle = 1};
+  r.cpu = oci::LinuxCpu{
+      .shares = 1024, .quota = 50000, .burst = 2000, .period = 100000, .cpus = "0-1", .mems = "0", .idle = 1};
   ExpectApply(r);
   EXPECT_EQ(Read("c1/cpu.weight"), "100");
   EXPECT_EQ(Read("c1/cpu.max"), "50000 100000");
@@ -170,7 +169,7 @@ TEST_F(V2Test, Cpu) {
   EXPECT_EQ(Read("c1/cpu.max"), "max 20000");
 }
 
-TEST_F(V2Test, CpuErrors) {
+TEST_F(CgroupV2Test, CpuErrors) {
   oci::LinuxResources r;
   r.cpu = oci::LinuxCpu{.realtime_runtime = 950};
   EXPECT_THAT(ApplyError(r).message(), HasSubstr("linux.resources.cpu.realtimeRuntime"));
@@ -182,7 +181,7 @@ TEST_F(V2Test, CpuErrors) {
   ExpectApply(r);
 }
 
-TEST_F(V2Test, PidsHugetlbRdma) {
+TEST_F(CgroupV2Test, PidsHugetlbRdma) {
   oci::LinuxResources r;
   r.pids = oci::LinuxPids{64};
   r.hugepage_limits = {{"2MB", 2097152}};
@@ -198,7 +197,7 @@ TEST_F(V2Test, PidsHugetlbRdma) {
   EXPECT_EQ(Read("c1/pids.max"), "max");
 }
 
-TEST_F(V2Test, Io) {
+TEST_F(CgroupV2Test, Io) {
   oci::LinuxResources r;
   r.block_io = oci::LinuxBlockIo{
       .weight = 500,
@@ -209,8 +208,8 @@ TEST_F(V2Test, Io) {
       .throttle_write_iops_device = {{8, 16, 200}},
   };
   ExpectApply(r);
-  EXPECT_THAT(tree_->fs.WritesTo("io.weight"), ElementsAre(std::to_string(ConvertBlkioWeightToIoWeight(500)),
-                                                           "8:0 10000"));
+  EXPECT_THAT(tree_->fs.WritesTo("io.weight"),
+              ElementsAre(std::to_string(ConvertBlkioWeightToIoWeight(500)), "8:0 10000"));
   EXPECT_THAT(tree_->fs.WritesTo("io.max"),
               ElementsAre("8:0 rbps=1048576", "8:0 wbps=2097152", "8:16 riops=100", "8:16 wiops=200"));
   // With BFQ, weights go to io.bfq.weight unconverted.
@@ -222,7 +221,7 @@ TEST_F(V2Test, Io) {
   EXPECT_THAT(ApplyError(r).message(), HasSubstr("linux.resources.blockIO.leafWeight"));
 }
 
-TEST_F(V2Test, NetworkIsAnError) {
+TEST_F(CgroupV2Test, NetworkIsAnError) {
   oci::LinuxResources r;
   r.network = oci::LinuxNetwork{.class_id = 1};
   EXPECT_THAT(ApplyError(r).message(), HasSubstr("linux.resources.network"));
@@ -230,7 +229,7 @@ TEST_F(V2Test, NetworkIsAnError) {
   ExpectApply(r);
 }
 
-TEST_F(V2Test, Unified) {
+TEST_F(CgroupV2Test, Unified) {
   oci::LinuxResources r;
   r.memory = oci::LinuxMemory{.limit = 1048576};
   r.unified = {{"memory.max", "2097152"}, {"memory.high", "1000000"}};
@@ -250,7 +249,7 @@ TEST_F(V2Test, Unified) {
   }
 }
 
-TEST_F(V2Test, Devices) {
+TEST_F(CgroupV2Test, Devices) {
   oci::LinuxResources r;
   r.devices = {{false, std::nullopt, std::nullopt, std::nullopt, "rwm"}};
   auto defaults = DefaultAllowedDevices();
@@ -263,7 +262,7 @@ TEST_F(V2Test, Devices) {
   EXPECT_THAT(e.message(), HasSubstr("linux.resources.devices: custom device rules"));
 }
 
-TEST_F(V2Test, FreezeThawState) {
+TEST_F(CgroupV2Test, FreezeThawState) {
   EXPECT_EQ(*mgr_->GetFreezerState(), FreezerState::kThawed);
   ASSERT_TRUE(mgr_->Freeze());
   EXPECT_EQ(Read("c1/cgroup.freeze"), "1");
@@ -277,7 +276,7 @@ TEST_F(V2Test, FreezeThawState) {
   EXPECT_FALSE(mgr_->Freeze());
 }
 
-TEST_F(V2Test, AddProcessGetPids) {
+TEST_F(CgroupV2Test, AddProcessGetPids) {
   ASSERT_TRUE(mgr_->AddProcess(99));
   EXPECT_EQ(Read("c1/cgroup.procs"), "99");
   ASSERT_TRUE(tree_->fs.Mkdir(tree_->Path("c1/inner"), 0755));
@@ -286,12 +285,12 @@ TEST_F(V2Test, AddProcessGetPids) {
   EXPECT_THAT(*mgr_->GetAllPids(), ElementsAre(99, 100, 101));
 }
 
-TEST_F(V2Test, KillAllUsesCgroupKill) {
+TEST_F(CgroupV2Test, KillAllUsesCgroupKill) {
   ASSERT_TRUE(mgr_->KillAll(SIGKILL));
   EXPECT_THAT(tree_->fs.WritesTo("cgroup.kill"), ElementsAre("1"));
 }
 
-TEST_F(V2Test, KillAllOtherSignalFreezesSignalsThaws) {
+TEST_F(CgroupV2Test, KillAllOtherSignalFreezesSignalsThaws) {
   pid_t child = ::fork();
   ASSERT_GE(child, 0);
   if (child == 0) {
@@ -307,7 +306,7 @@ TEST_F(V2Test, KillAllOtherSignalFreezesSignalsThaws) {
   EXPECT_THAT(tree_->fs.WritesTo("cgroup.freeze"), ElementsAre("1", "0"));
 }
 
-TEST_F(V2Test, DestroyAndOpenDir) {
+TEST_F(CgroupV2Test, DestroyAndOpenDir) {
   auto fd = mgr_->OpenCgroupDir();
   ASSERT_TRUE(fd);
   EXPECT_TRUE(fd->Valid());
@@ -318,7 +317,7 @@ TEST_F(V2Test, DestroyAndOpenDir) {
   EXPECT_FALSE(mgr_->OpenCgroupDir());
 }
 
-TEST_F(V2Test, RelativePathUnderParentOfOwnCgroup) {
+TEST_F(CgroupV2Test, RelativePathUnderParentOfOwnCgroup) {
   tree_->fs.writes.clear();
   auto m = NewManager({.cgroups_path = "ctr/c9"}, tree_->options());
   ASSERT_TRUE(m);
@@ -327,7 +326,7 @@ TEST_F(V2Test, RelativePathUnderParentOfOwnCgroup) {
   EXPECT_EQ(Read("user.slice/ctr/c9/cgroup.type"), "domain");
 }
 
-TEST_F(V2Test, LoadFromSavedPaths) {
+TEST_F(CgroupV2Test, LoadFromSavedPaths) {
   auto loaded = LoadManager(mgr_->GetPaths(), tree_->options());
   ASSERT_TRUE(loaded);
   ASSERT_TRUE((*loaded)->Create());  // knows the root from options
