@@ -1,5 +1,7 @@
 #include "common/log.h"
 
+#include "common/clock.h"
+
 #include <fcntl.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -32,16 +34,6 @@ const char* LevelName(Level level) {
   return "info";
 }
 
-std::string Rfc3339Now() {
-  struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  struct tm tm;
-  gmtime_r(&ts.tv_sec, &tm);
-  char buf[64];
-  size_t n = strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  snprintf(buf + n, sizeof buf - n, ".%09ldZ", ts.tv_nsec);
-  return buf;
-}
 
 void WriteAll(int fd, const std::string& line) {
   size_t off = 0;
@@ -75,6 +67,12 @@ void Write(Level level, std::string_view msg) {
   if (s.options.format == Format::Json) {
     nlohmann::json j = {{"level", LevelName(level)}, {"msg", msg}, {"time", Rfc3339Now()}};
     line = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  } else if (s.fd != STDERR_FILENO) {
+    // A log file in text mode gets logrus's text format, as runc writes it:
+    //   time="..." level=error msg="..."
+    nlohmann::json quoted = std::string(msg);
+    line = "time=\"" + Rfc3339Now() + "\" level=" + LevelName(level) + " msg=" +
+           quoted.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   } else {
     line = s.options.text_prefix;
     if (level != Level::Error) line += std::string(LevelName(level)) + ": ";

@@ -3,7 +3,8 @@
 //   IC_LOG(Debug, "mount {} on {}", src, dst);
 //   IC_LOG(Error, "create failed: {}", err.ToString());
 //
-// Tools log text to stderr by default. rune's --log FILE --log-format json
+// Tools log text to stderr by default ("rune: msg"); a text log file gets
+// logrus's text lines (time="..." level=error msg="..."), as runc writes. rune's --log FILE --log-format json
 // writes one JSON object per line, {"level":"error","msg":"...","time":"..."},
 // the logrus shape that containerd's shim parses from <bundle>/log.json.
 // Not thread-safe to configure; configure once at start-up.

@@ -5,7 +5,6 @@
 #include <cstdio>
 #include <ctime>
 
-#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "common/fs.h"
@@ -24,7 +23,40 @@ void Print(const nlohmann::json& j) {
 
 // runc prints the creation time in Go's default time.Time format for the
 // table; we print RFC 3339 (what its JSON carries), trimmed to seconds.
-std::string ShortTime(const std::string& rfc3339) { return rfc3339.substr(0, 19) + "Z"; }
+std::string ShortTime(const std::string& rfc3339) {
+  return rfc3339.size() >= 19 ? rfc3339.substr(0, 19) + "Z" : rfc3339;
+}
+
+// `runc state` / `runc list -f json` objects: the OCI state plus rootfs,
+// created and owner, and pid even when 0.
+nlohmann::json InfoJson(const runtime::ContainerInfo& c) {
+  nlohmann::json j = oci::ToJson(c.state);
+  j["pid"] = c.state.pid;
+  j["rootfs"] = c.rootfs;
+  j["created"] = c.created;
+  j["owner"] = c.owner;
+  return j;
+}
+
+// Columns padded to the widest cell plus one space (Go's tabwriter with
+// padding 1, as runc's list uses).
+std::string Table(const std::vector<std::vector<std::string>>& rows) {
+  std::vector<size_t> width;
+  for (const auto& r : rows)
+    for (size_t i = 0; i < r.size(); ++i) {
+      if (width.size() <= i) width.push_back(0);
+      width[i] = std::max(width[i], r[i].size());
+    }
+  std::string out;
+  for (const auto& r : rows) {
+    for (size_t i = 0; i < r.size(); ++i) {
+      out += r[i];
+      if (i + 1 < r.size()) out.append(width[i] - r[i].size() + 1, ' ');
+    }
+    out += '\n';
+  }
+  return out;
+}
 
 }  // namespace
 
@@ -34,8 +66,8 @@ void RegisterState(CLI::App& app, Context& ctx) {
   cmd->callback([&ctx] {
     ctx.command = "state";
     ctx.action = [&ctx]() -> Result<int> {
-      IC_ASSIGN_OR_RETURN(oci::State st, runtime::GetState(ctx.global, ctx.id));
-      Print(oci::ToJson(st));
+      IC_ASSIGN_OR_RETURN(runtime::ContainerInfo info, runtime::Inspect(ctx.global, ctx.id));
+      Print(InfoJson(info));
       return 0;
     };
   });
@@ -56,24 +88,15 @@ void RegisterList(CLI::App& app, Context& ctx) {
       } else if (ctx.format == "json") {
         // runc's container summary objects.
         nlohmann::json arr = nlohmann::json::array();
-        for (const auto& c : list) {
-          arr.push_back({{"ociVersion", c.state.oci_version},
-                         {"id", c.state.id},
-                         {"pid", c.state.pid},
-                         {"status", c.state.status},
-                         {"bundle", c.state.bundle},
-                         {"rootfs", ""},
-                         {"created", c.created},
-                         {"annotations", c.state.annotations},
-                         {"owner", c.owner}});
-        }
+        for (const auto& c : list) arr.push_back(InfoJson(c));
         // runc prints "null" for no containers.
         out = (list.empty() ? std::string("null") : arr.dump()) + "\n";
       } else {
-        out = fmt::format("{:<12}{:<10}{:<10}{:<40}{:<32}{}\n", "ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER");
+        std::vector<std::vector<std::string>> rows = {{"ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER"}};
         for (const auto& c : list)
-          out += fmt::format("{:<12}{:<10}{:<10}{:<40}{:<32}{}\n", c.state.id, c.state.pid, c.state.status,
-                             c.state.bundle, ShortTime(c.created), c.owner);
+          rows.push_back({c.state.id, std::to_string(c.state.pid), c.state.status, c.state.bundle,
+                          ShortTime(c.created), c.owner});
+        out = Table(rows);
       }
       IC_TRY(fs::WriteAll(STDOUT_FILENO, out));
       return 0;

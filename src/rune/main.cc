@@ -41,7 +41,14 @@ int Main(int argc, char** argv) {
   RegisterList(app, ctx);
   RegisterSpec(app, ctx);
   RegisterFeatures(app, ctx);
-  app.add_subcommand("help", "Show help")->callback([&] { throw CLI::CallForHelp(); });
+  app.add_subcommand("help", "Show help")->callback([&] {
+    ctx.command = "help";
+    ctx.action = [&app]() -> Result<int> {
+      // app.help() would describe the selected "help" subcommand itself.
+      std::fputs(app.get_formatter()->make_help(&app, "rune", CLI::AppFormatMode::Normal).c_str(), stdout);
+      return 0;
+    };
+  });
 
   try {
     app.parse(argc, argv);

@@ -58,11 +58,15 @@ Result<> Kill(const GlobalOptions& g, const std::string& id, int sig, bool all);
 // process first. poststop hooks run last.
 Result<> Delete(const GlobalOptions& g, const std::string& id, bool force);
 
+// The OCI state plus runc's extra fields (`runc state` and `runc list`
+// print rootfs, created and owner too).
 struct ContainerInfo {
   oci::State state;
+  std::string rootfs;
   std::string created;  // RFC 3339
   std::string owner;
 };
+Result<ContainerInfo> Inspect(const GlobalOptions& g, const std::string& id);
 Result<std::vector<ContainerInfo>> List(const GlobalOptions& g);
 
 // Parses "KILL", "SIGKILL", "9" (case-insensitive names); InvalidArgument

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <climits>
+#include <ctime>
 #include <cstdlib>
 
 #include "common/cleanup.h"
@@ -26,6 +27,7 @@
 namespace inclavare::runtime {
 namespace internal {
 namespace {
+
 
 Result<std::string> AbsoluteBundle(const std::string& bundle) {
   std::string b = bundle.empty() ? "." : bundle;
@@ -126,6 +128,7 @@ class ParentNamespaces {
 }  // namespace
 
 Result<CreatedContainer> CreateContainer(const GlobalOptions& g, const CreateOptions& o, bool foreground) {
+  Stopwatch sw;
   IC_TRY(ValidateId(o.id));
   IC_ASSIGN_OR_RETURN(std::string bundle, AbsoluteBundle(o.bundle));
   IC_ASSIGN_OR_RETURN(oci::Spec spec, oci::LoadSpec(bundle));
@@ -184,6 +187,7 @@ Result<CreatedContainer> CreateContainer(const GlobalOptions& g, const CreateOpt
   // Saved before the clone: a rune killed from here on leaves a record that
   // `delete --force` can clean up from.
   IC_TRY(dir.Save(rec));
+  IC_LOG(Debug, "create {}: state dir and cgroup ready after {} us", o.id, sw.Micros());
 
   IC_ASSIGN_OR_RETURN(UniqueFd listen_fd, ListenStartSocket(dir));
   UniqueFd console_sock;
@@ -216,6 +220,13 @@ Result<CreatedContainer> CreateContainer(const GlobalOptions& g, const CreateOpt
     if (ns.type == oci::NamespaceType::kUser) ctx.new_user_ns = true;
   }
   ctx.new_mount_ns = true;
+  for (const auto& ns : ctx.join)
+    if (ns.type == oci::NamespaceType::kUser) ctx.joins_user_ns = true;
+  ctx.two_stage = ctx.joins_user_ns && flags != 0;
+  if (ctx.two_stage) {
+    ctx.two_stage_unshare = flags;
+    flags = 0;
+  }
   ctx.close_fds.push_back(dir.fd());
 
   ParentNamespaces parent_ns;
@@ -233,6 +244,16 @@ Result<CreatedContainer> CreateContainer(const GlobalOptions& g, const CreateOpt
   console_sock.Reset();
   SyncSocket& sync = pair.first;
 
+  IC_LOG(Debug, "create {}: clone3 returned after {} us", o.id, sw.Micros());
+  if (ctx.two_stage) {
+    pid_t stage1 = pid;
+    auto msg = sync.Expect(SyncType::kInitPid);
+    while (::waitpid(stage1, nullptr, 0) < 0 && errno == EINTR) {
+    }
+    pid = 0;  // reaped: nothing for kill_init to kill
+    if (!msg) return std::move(msg.error());
+    pid = static_cast<pid_t>(std::stol(msg->payload));
+  }
   rec.init_pid = pid;
   rec.init_start_time = ProcessStartTime(pid);
   IC_TRY(dir.Save(rec));
@@ -241,8 +262,12 @@ Result<CreatedContainer> CreateContainer(const GlobalOptions& g, const CreateOpt
     IC_TRY(WriteIdMap(pid, "uid_map", linux.uid_mappings));
     IC_TRY(WriteIdMap(pid, "gid_map", linux.gid_mappings));
   }
+  // A failed send means the init died; its error message (read below) is
+  // the one to report.
+  (void)sync.Send(SyncType::kGo);
   IC_TRY(cg->AddProcess(pid).Wrap("join cgroup"));
-  IC_TRY(sync.Send(SyncType::kGo));
+  IC_LOG(Debug, "create {}: init {} cloned and placed after {} us", o.id, pid, sw.Micros());
+  (void)sync.Send(SyncType::kCgroupJoined);
 
   CreatedContainer out;
   for (;;) {
@@ -254,10 +279,14 @@ Result<CreatedContainer> CreateContainer(const GlobalOptions& g, const CreateOpt
     if (msg->type == SyncType::kError)
       return Error(msg->err ? CodeFromErrno(msg->err) : ErrorCode::kInternal, msg->payload, msg->err);
     if (msg->type == SyncType::kRunHooks) {
+      IC_LOG(Debug, "create {}: mounts done after {} us", o.id, sw.Micros());
       std::string state = StateJson(o.id, oci::kStatusCreating, pid, bundle, spec.annotations);
       IC_TRY(RunHooks(spec.hooks.prestart, state, "prestart"));
       IC_TRY(RunHooks(spec.hooks.create_runtime, state, "createRuntime"));
-      IC_TRY(sync.Send(SyncType::kHooksDone, StateJson(o.id, oci::kStatusCreated, pid, bundle, spec.annotations)));
+      // Two states for the init's own hooks: createContainer sees
+      // "creating", startContainer "created" (compact JSON has no newline).
+      IC_TRY(sync.Send(SyncType::kHooksDone, state + "\n" +
+                                                  StateJson(o.id, oci::kStatusCreated, pid, bundle, spec.annotations)));
       continue;
     }
     if (msg->type == SyncType::kConsole) {
@@ -268,6 +297,7 @@ Result<CreatedContainer> CreateContainer(const GlobalOptions& g, const CreateOpt
     return Internal("unexpected message from container init");
   }
 
+  IC_LOG(Debug, "create {}: init ready after {} us", o.id, sw.Micros());
   rec.created_ok = true;
   IC_TRY(dir.Save(rec));
   if (!o.pid_file.empty()) {

@@ -19,6 +19,7 @@
 #include "common/unique_fd.h"
 #include "runtime/hooks.h"
 #include "runtime/internal/init.h"
+#include "runtime/linux/path.h"
 #include "runtime/linux/process_setup.h"
 #include "runtime/linux/rootfs.h"
 
@@ -90,33 +91,52 @@ Result<> Setup(InitContext& ctx, std::string* exec_path, std::vector<std::string
   const oci::Spec& spec = *ctx.spec;
   const oci::Process& proc = *spec.process;
   IC_TRY(ctx.sync.Expect(SyncType::kGo));
-  if (ctx.new_user_ns) {
+  if (ctx.new_user_ns && !ctx.two_stage) {
     // Become root of the new user namespace (its maps are now written).
     if (::setresgid(0, 0, 0) != 0) return ErrnoError("setgid 0 in user namespace");
     if (::setresuid(0, 0, 0) != 0) return ErrnoError("setuid 0 in user namespace");
   }
-  IC_TRY(JoinNamespaces(ctx));
-  if (ctx.new_cgroup_ns && ::unshare(CLONE_NEWCGROUP) != 0) return ErrnoError("create cgroup namespace");
+  if (!ctx.two_stage) IC_TRY(JoinNamespaces(ctx));
   if (::setsid() < 0) return ErrnoError("setsid");
 
+  // rune joins us to the cgroup while we set up mounts (on cgroup v1 the
+  // attach waits for an RCU grace period, milliseconds); we need to be in
+  // it before a cgroup mount, a cgroup namespace, or anything that forks.
+  bool joined = false;
+  auto await_cgroup = [&]() -> Result<> {
+    if (joined) return {};
+    joined = true;
+    IC_TRY(ctx.sync.Expect(SyncType::kCgroupJoined));
+    if (ctx.new_cgroup_ns && ::unshare(CLONE_NEWCGROUP) != 0) return ErrnoError("create cgroup namespace");
+    return {};
+  };
   RootfsContext rctx{.spec = &spec,
                      .bundle = ctx.bundle,
                      .rootfs = ctx.rootfs,
-                     .new_user_ns = ctx.new_user_ns,
+                     .in_user_ns = ctx.new_user_ns || ctx.joins_user_ns,
                      .new_cgroup_ns = ctx.new_cgroup_ns,
-                     .no_pivot = ctx.options.no_pivot};
+                     .no_pivot = ctx.options.no_pivot,
+                     .before_cgroup_mount = await_cgroup};
   if (ctx.new_mount_ns) IC_TRY(PrepareRootfs(rctx));
+  IC_TRY(await_cgroup());
   IC_TRY(SetHostAndDomainName(spec));
 
   IC_TRY(ctx.sync.Send(SyncType::kRunHooks));
   IC_ASSIGN_OR_RETURN(SyncMessage hooks_done, ctx.sync.Expect(SyncType::kHooksDone));
-  *state_json = std::move(hooks_done.payload);
-  IC_TRY(RunHooks(spec.hooks.create_container, *state_json, "createContainer"));
+  size_t nl = hooks_done.payload.find('\n');
+  if (nl == std::string::npos) return Internal("sync: malformed hook state");
+  *state_json = hooks_done.payload.substr(nl + 1);
+  IC_TRY(RunHooks(spec.hooks.create_container, hooks_done.payload.substr(0, nl), "createContainer"));
 
   if (ctx.new_mount_ns) {
     IC_TRY(EnterRootfs(rctx));
   } else if (::chroot(ctx.rootfs.c_str()) != 0 || ::chdir("/") != 0) {
     return ErrnoError("chroot " + ctx.rootfs);
+  }
+  // As runc: a missing cwd is created (before the root may turn read-only).
+  if (!proc.cwd.empty()) {
+    IC_ASSIGN_OR_RETURN(UniqueFd root, OpenRoot("/"));
+    IC_TRY(MkdirAllInRoot(root.Get(), proc.cwd, NodeKind::kDirectory).Wrap("create cwd " + proc.cwd));
   }
   if (spec.linux) IC_TRY(ApplySysctl(spec.linux->sysctl));
   if (ctx.new_mount_ns) IC_TRY(FinalizeRootfs(rctx));
@@ -135,7 +155,7 @@ Result<> Setup(InitContext& ctx, std::string* exec_path, std::vector<std::string
   IC_ASSIGN_OR_RETURN(*exec_path, LookPath(proc.args[0], *env));
 
   bool set_groups = true;
-  if (ctx.new_user_ns) {
+  if (ctx.new_user_ns || ctx.joins_user_ns) {
     // setgroups(2) is denied when /proc/self/setgroups says "deny".
     char buf[16] = {};
     int fd = ::open("/proc/self/setgroups", O_RDONLY | O_CLOEXEC);
@@ -171,6 +191,26 @@ void InitMain(InitContext& ctx) {
   // (runc CVE-2019-5736). execve resets it for the container process.
   ::prctl(PR_SET_DUMPABLE, 0);
 
+  if (ctx.two_stage) {
+    auto stage1 = [&]() -> Result<pid_t> {
+      IC_TRY(JoinNamespaces(ctx));
+      if (::unshare(static_cast<int>(ctx.two_stage_unshare)) != 0) return ErrnoError("create namespaces");
+      pid_t child = Clone3(CLONE_PARENT);
+      if (child < 0) return ErrnoError("clone container init");
+      return child;
+    };
+    auto pid = stage1();
+    if (!pid) {
+      (void)ctx.sync.SendError(pid.error());
+      ::_exit(1);
+    }
+    if (*pid > 0) {
+      (void)ctx.sync.Send(SyncType::kInitPid, std::to_string(*pid));
+      ::_exit(0);
+    }
+    // The real init continues; it is already in every joined namespace.
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  }
   std::string exec_path, state_json;
   std::vector<std::string> env;
   if (auto r = Setup(ctx, &exec_path, &env, &state_json); !r) {
@@ -227,7 +267,9 @@ pid_t Clone3(uint64_t flags) {
         cgroup;
   } args = {};
   args.flags = flags;
-  args.exit_signal = SIGCHLD;
+  // With CLONE_PARENT the kernel takes the caller's exit signal and
+  // rejects an explicit one.
+  args.exit_signal = (flags & CLONE_PARENT) ? 0 : SIGCHLD;
   return static_cast<pid_t>(syscall(SYS_clone3, &args, sizeof args));
 }
 

@@ -110,9 +110,12 @@ Result<> DestroyContainer(StateDir& dir, const ContainerRecord& rec) {
     if (auto pidfd = OpenInitPidfd(rec)) syscall(SYS_pidfd_send_signal, pidfd.Get(), SIGKILL, nullptr, 0);
   }
   if (cg) {
-    (void)cg->KillAll(SIGKILL);
-    // A frozen container cannot die; thaw after the kill is queued.
-    (void)cg->Thaw();
+    auto pids = cg->GetAllPids();
+    if (!pids || !pids->empty()) {
+      (void)cg->KillAll(SIGKILL);
+      // A frozen container cannot die; thaw after the kill is queued.
+      if (auto fs = cg->GetFreezerState(); fs && *fs != cgroup::FreezerState::kThawed) (void)cg->Thaw();
+    }
   }
   WaitInitExit(rec, 10000);
   if (cg) IC_TRY(cg->Destroy().Wrap("remove cgroup"));

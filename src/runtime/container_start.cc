@@ -64,6 +64,12 @@ Result<oci::State> GetState(const GlobalOptions& g, const std::string& id) {
   return ToOciState(rec, DeriveStatus(rec, dir));
 }
 
+Result<ContainerInfo> Inspect(const GlobalOptions& g, const std::string& id) {
+  IC_ASSIGN_OR_RETURN(StateDir dir, StateDir::Open(g.root, id));
+  IC_ASSIGN_OR_RETURN(ContainerRecord rec, dir.Load());
+  return ContainerInfo{ToOciState(rec, DeriveStatus(rec, dir)), rec.rootfs, rec.created, rec.owner};
+}
+
 Result<std::vector<ContainerInfo>> List(const GlobalOptions& g) {
   std::vector<ContainerInfo> out;
   for (const std::string& id : ListIds(g.root)) {
@@ -71,7 +77,7 @@ Result<std::vector<ContainerInfo>> List(const GlobalOptions& g) {
     if (!dir) continue;  // deleted meanwhile
     auto rec = dir->Load();
     if (!rec) continue;
-    out.push_back({ToOciState(*rec, DeriveStatus(*rec, *dir)), rec->created, rec->owner});
+    out.push_back({ToOciState(*rec, DeriveStatus(*rec, *dir)), rec->rootfs, rec->created, rec->owner});
   }
   return out;
 }

@@ -20,6 +20,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/clock.h"
 #include "common/error.h"
 #include "common/unique_fd.h"
 #include "oci/spec.h"
@@ -98,6 +99,5 @@ oci::State ToOciState(const ContainerRecord& rec, const std::string& status);
 // Ids of all containers under root (directories holding a state file).
 std::vector<std::string> ListIds(const std::string& root);
 
-std::string Rfc3339Now();
 
 }  // namespace inclavare::runtime

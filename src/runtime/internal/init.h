@@ -24,9 +24,17 @@ struct InitContext {
   bool console_to_parent = false;  // foreground run with a terminal
   std::vector<oci::Namespace> join;  // namespaces the child setns()es into
   bool new_user_ns = false;
+  bool joins_user_ns = false;
   bool new_cgroup_ns = false;
   bool new_mount_ns = false;
   std::vector<int> close_fds;  // parent-only fds (the state dir lock) to close first
+  // Joining a user namespace by path while creating others: namespaces made
+  // by clone3 would belong to the host's user namespace, so the cloned
+  // process joins first, unshares these flags (owned by the joined user
+  // namespace), forks the real init (CLONE_PARENT: still rune's child),
+  // reports its pid with kInitPid and exits.
+  uint64_t two_stage_unshare = 0;
+  bool two_stage = false;
 };
 
 // The container's init. Never returns: it execs the container process or

@@ -55,7 +55,7 @@ Result<UniqueFd> OpenInRoot(int root_fd, const std::string& path, int flags) {
 }
 
 Result<UniqueFd> MkdirAllInRoot(int root_fd, const std::string& path, NodeKind kind) {
-  const std::string clean = CleanPath("/" + path);
+  std::string clean = CleanPath("/" + path);
   if (auto fd = OpenInRoot(root_fd, clean, O_PATH)) {
     if (kind == NodeKind::kDirectory) {
       struct stat st;
@@ -68,34 +68,49 @@ Result<UniqueFd> MkdirAllInRoot(int root_fd, const std::string& path, NodeKind k
   }
   // Walk down from the root, creating what is missing. Each prefix is
   // re-resolved from the root with RESOLVE_IN_ROOT, so a symlink anywhere on
-  // the way is followed inside the rootfs only.
-  std::vector<std::string> parts = Components(clean);
-  UniqueFd cur;
-  {
-    int fd = RawOpenat2(root_fd, ".", O_PATH | O_DIRECTORY, RESOLVE_IN_ROOT);
-    if (fd < 0) return ErrnoError("open container root");
-    cur.Reset(fd);
-  }
-  std::string prefix;
-  for (size_t i = 0; i < parts.size(); ++i) {
-    const std::string& name = parts[i];
-    prefix += "/" + name;
-    bool last = i + 1 == parts.size();
-    int fd = RawOpenat2(root_fd, prefix.c_str() + 1, O_PATH, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
-    if (fd < 0 && errno == ENOENT) {
-      if (last && kind == NodeKind::kFile) {
-        int f = ::openat(cur.Get(), name.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
-        if (f < 0 && errno != EEXIST) return ErrnoError("create " + prefix + " in container root");
-        if (f >= 0) ::close(f);
-      } else if (::mkdirat(cur.Get(), name.c_str(), 0755) != 0 && errno != EEXIST) {
-        return ErrnoError("mkdir " + prefix + " in container root");
+  // the way is followed inside the rootfs only. A dangling symlink is
+  // replaced by its target (resolved inside the root), as runc's
+  // securejoin-based MkdirAll does; at most 40 links, like the kernel.
+  for (int links = 0; links <= 40; ++links) {
+    std::vector<std::string> parts = Components(clean);
+    int root_copy = RawOpenat2(root_fd, ".", O_PATH | O_DIRECTORY, RESOLVE_IN_ROOT);
+    if (root_copy < 0) return ErrnoError("open container root");
+    UniqueFd cur(root_copy);
+    std::string prefix;
+    bool restarted = false;
+    for (size_t i = 0; i < parts.size(); ++i) {
+      const std::string& name = parts[i];
+      std::string parent = prefix;
+      prefix += "/" + name;
+      bool last = i + 1 == parts.size();
+      int fd = RawOpenat2(root_fd, prefix.c_str() + 1, O_PATH, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
+      if (fd < 0 && errno == ENOENT) {
+        char target[4096];
+        ssize_t n = ::readlinkat(cur.Get(), name.c_str(), target, sizeof target - 1);
+        if (n > 0) {
+          // A dangling symlink: continue with its target, inside the root.
+          target[n] = 0;
+          std::string rest;
+          for (size_t k = i + 1; k < parts.size(); ++k) rest += "/" + parts[k];
+          clean = CleanPath((target[0] == '/' ? std::string(target) : parent + "/" + target) + rest);
+          restarted = true;
+          break;
+        }
+        if (last && kind == NodeKind::kFile) {
+          int f = ::openat(cur.Get(), name.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
+          if (f < 0 && errno != EEXIST) return ErrnoError("create " + prefix + " in container root");
+          if (f >= 0) ::close(f);
+        } else if (::mkdirat(cur.Get(), name.c_str(), 0755) != 0 && errno != EEXIST) {
+          return ErrnoError("mkdir " + prefix + " in container root");
+        }
+        fd = RawOpenat2(root_fd, prefix.c_str() + 1, O_PATH, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
       }
-      fd = RawOpenat2(root_fd, prefix.c_str() + 1, O_PATH, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
+      if (fd < 0) return ErrnoError("open " + prefix + " in container root");
+      cur.Reset(fd);
     }
-    if (fd < 0) return ErrnoError("open " + prefix + " in container root");
-    cur.Reset(fd);
+    if (!restarted) return cur;
   }
-  return cur;
+  return Error(ErrorCode::kInvalidArgument, "too many symlinks resolving " + path + " in container root", ELOOP);
 }
 
 std::string FdPath(int fd) { return "/proc/self/fd/" + std::to_string(fd); }

@@ -87,7 +87,9 @@ Result<> ApplySysctl(const std::map<std::string, std::string>& sysctl) {
 
 Result<> ApplyIdentityAndCapabilities(const oci::Process& process, bool set_groups) {
   const oci::User& u = process.user;
-  const oci::Capabilities* caps = process.capabilities ? &*process.capabilities : nullptr;
+  // As runc: no process.capabilities means no capabilities at all.
+  static const oci::Capabilities kNone;
+  const oci::Capabilities* caps = process.capabilities ? &*process.capabilities : &kNone;
   uint64_t bounding = 0, effective = 0, inheritable = 0, permitted = 0, ambient = 0;
   if (caps) {
     IC_ASSIGN_OR_RETURN(bounding, CapMask(caps->bounding, "bounding"));

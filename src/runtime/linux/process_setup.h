@@ -22,7 +22,7 @@ Result<> SetHostAndDomainName(const oci::Spec& spec);
 Result<> ApplySysctl(const std::map<std::string, std::string>& sysctl);
 
 // Switches uid/gid/groups and sets the five capability sets. With no
-// process.capabilities the current sets are kept, like runc.
+// process.capabilities every set is empty, as with runc.
 // set_groups is false in a user namespace whose setgroups is denied.
 Result<> ApplyIdentityAndCapabilities(const oci::Process& process, bool set_groups);
 

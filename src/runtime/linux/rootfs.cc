@@ -169,7 +169,10 @@ Result<> MountOne(const RootfsContext& ctx, int root_fd, const oci::Mount& m) {
   MountOptions o = ParseMountOptions(m.options);
   if (!m.uid_mappings.empty() || !m.gid_mappings.empty() || o.idmap)
     return Unimplemented("mount " + m.destination + ": id-mapped mounts are not supported yet");
-  if (m.type == "cgroup" || m.type == "cgroup2") return MountCgroup(ctx, root_fd, m, o);
+  if (m.type == "cgroup" || m.type == "cgroup2") {
+    if (ctx.before_cgroup_mount) IC_TRY(ctx.before_cgroup_mount());
+    return MountCgroup(ctx, root_fd, m, o);
+  }
 
   bool bind = o.IsBind() || m.type == "bind";
   if (bind) {
@@ -246,7 +249,7 @@ Result<> CreateDevice(const RootfsContext& ctx, int root_fd, const oci::Device& 
   // O_PATH fds cannot be used with mknodat: reopen the directory.
   IC_ASSIGN_OR_RETURN(UniqueFd dirfd, OpenInRoot(root_fd, parent.empty() ? "/" : parent, O_DIRECTORY | O_RDONLY));
   mode_t perm = d.file_mode ? *d.file_mode & 07777 : 0666;
-  if (ctx.new_user_ns && type != S_IFIFO) {
+  if (ctx.in_user_ns && type != S_IFIFO) {
     // mknod is not allowed in a user namespace: bind the host's node.
     IC_ASSIGN_OR_RETURN(UniqueFd target, MkdirAllInRoot(root_fd, clean, NodeKind::kFile));
     return DoMount(d.path, target.Get(), clean, "", MS_BIND, "");
@@ -346,6 +349,26 @@ Result<> ReadonlyPath(const std::string& path) {
   return {};
 }
 
+// The mount point of the mount that contains path: the longest mount point
+// in mountinfo that is a prefix of it.
+Result<> MakeParentMountPrivate(const std::string& path) {
+  auto text = fs::ReadFile("/proc/self/mountinfo");
+  if (!text) return std::move(text.error()).Wrap("find the mount of " + path);
+  std::string best = "/";
+  std::istringstream in(*text);
+  std::string line;
+  while (std::getline(in, line)) {
+    std::istringstream f(line);
+    std::string id, parent, devno, root, mp;
+    f >> id >> parent >> devno >> root >> mp;
+    if (mp.size() > best.size() && path.rfind(mp, 0) == 0 && (path.size() == mp.size() || path[mp.size()] == '/'))
+      best = mp;
+  }
+  if (::mount(nullptr, best.c_str(), nullptr, MS_PRIVATE, nullptr) != 0)
+    return ErrnoError("make mount " + best + " private");
+  return {};
+}
+
 }  // namespace
 
 Result<> PrepareRootfs(const RootfsContext& ctx) {
@@ -360,12 +383,25 @@ Result<> PrepareRootfs(const RootfsContext& ctx) {
   if (::mount(nullptr, "/", nullptr, root_prop, nullptr) != 0) return ErrnoError("set propagation of /");
 
   // pivot_root needs the rootfs to be a mount point whose parent is not
-  // shared: bind it onto itself.
+  // shared: make the mount holding the rootfs private (only that one, and
+  // only in our namespace), then bind the rootfs onto itself.
+  IC_TRY(MakeParentMountPrivate(ctx.rootfs));
   if (::mount(ctx.rootfs.c_str(), ctx.rootfs.c_str(), nullptr, MS_BIND | MS_REC, nullptr) != 0)
     return ErrnoError("bind mount rootfs " + ctx.rootfs);
   IC_ASSIGN_OR_RETURN(UniqueFd root, OpenRoot(ctx.rootfs));
   for (const oci::Mount& m : spec.mounts) IC_TRY(MountOne(ctx, root.Get(), m));
   IC_TRY(SetupDev(ctx, root.Get()));
+  return {};
+}
+
+// The configured rootfsPropagation applies to the container's "/" once it
+// is the root: applying it to the rootfs mount before pivot_root would fail
+// (pivot_root refuses shared mounts) or reach the host.
+Result<> ApplyRootPropagation(const RootfsContext& ctx) {
+  const std::string& p = ctx.spec->linux ? ctx.spec->linux->rootfs_propagation : "";
+  if (p.empty()) return {};
+  if (::mount(nullptr, "/", nullptr, PropagationFlag(p), nullptr) != 0)
+    return ErrnoError("set propagation of / to " + p);
   return {};
 }
 
@@ -375,7 +411,7 @@ Result<> EnterRootfs(const RootfsContext& ctx) {
     if (::mount(ctx.rootfs.c_str(), "/", nullptr, MS_MOVE, nullptr) != 0) return ErrnoError("move rootfs to /");
     if (::chroot(".") != 0) return ErrnoError("chroot " + ctx.rootfs);
     if (::chdir("/") != 0) return ErrnoError("chdir /");
-    return {};
+    return ApplyRootPropagation(ctx);
   }
   UniqueFd oldroot(::open("/", O_DIRECTORY | O_RDONLY | O_CLOEXEC));
   if (!oldroot) return ErrnoError("open /");
@@ -390,7 +426,7 @@ Result<> EnterRootfs(const RootfsContext& ctx) {
   if (::mount(nullptr, ".", nullptr, MS_SLAVE | MS_REC, nullptr) != 0) return ErrnoError("make old root rslave");
   if (::umount2(".", MNT_DETACH) != 0) return ErrnoError("unmount old root");
   if (::chdir("/") != 0) return ErrnoError("chdir /");
-  return {};
+  return ApplyRootPropagation(ctx);
 }
 
 Result<> FinalizeRootfs(const RootfsContext& ctx) {

@@ -10,6 +10,7 @@
 // Errors name the mount: "mount proc to /proc: Permission denied".
 #pragma once
 
+#include <functional>
 #include <string>
 
 #include "common/error.h"
@@ -21,9 +22,12 @@ struct RootfsContext {
   const oci::Spec* spec = nullptr;
   std::string bundle;  // absolute bundle dir: relative bind sources resolve here
   std::string rootfs;  // absolute host path of the rootfs
-  bool new_user_ns = false;    // device nodes are bind-mounted, not mknod'ed
+  bool in_user_ns = false;     // new or joined: device nodes are bind-mounted, not mknod'ed
   bool new_cgroup_ns = false;  // cgroup mounts are real cgroupfs mounts
   bool no_pivot = false;
+  // Called once before the first cgroup mount: the init must be in its
+  // cgroup (and cgroup namespace) by then. May be empty.
+  std::function<Result<>()> before_cgroup_mount;
 };
 
 Result<> PrepareRootfs(const RootfsContext& ctx);

@@ -50,7 +50,15 @@ Result<> SyncSocket::SendError(const Error& e) {
 }
 
 Result<SyncMessage> SyncSocket::Recv() {
-  std::vector<char> buf(kMaxMessage);
+  // Size the buffer to the pending message instead of a fixed large one.
+  Header peek;
+  ssize_t want;
+  do {
+    want = ::recv(fd_.Get(), &peek, sizeof peek, MSG_PEEK | MSG_TRUNC);
+  } while (want < 0 && errno == EINTR);
+  if (want < 0) return ErrnoError("sync: receive");
+  if (static_cast<size_t>(want) > kMaxMessage) return Internal("sync: message too large");
+  std::vector<char> buf(std::max<size_t>(static_cast<size_t>(want), sizeof(Header)));
   struct iovec iov = {buf.data(), buf.size()};
   struct msghdr msg = {};
   msg.msg_iov = &iov;

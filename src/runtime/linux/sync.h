@@ -5,7 +5,9 @@
 //   parent                          init (child)
 //   ------                          ------------
 //   writes uid/gid maps, cgroup     waits for kGo
-//   kGo ----------------------->    namespaces, mounts
+//   kGo ----------------------->    namespaces, mounts (in parallel:)
+//   joins the cgroup
+//   kCgroupJoined -------------->   (awaited before the first cgroup mount)
 //                      <----------- kRunHooks (createRuntime point)
 //   runs prestart/createRuntime
 //   kHooksDone (state JSON) ---->   createContainer hooks, pivot_root, ...
@@ -27,6 +29,8 @@ enum class SyncType : uint32_t {
   kConsole = 4,
   kReady = 5,
   kError = 6,
+  kCgroupJoined = 7,
+  kInitPid = 8,
 };
 
 struct SyncMessage {
