@@ -1,9 +1,5 @@
 // state, list, spec, features.
-#include <sys/stat.h>
 #include <unistd.h>
-
-#include <cstdio>
-#include <ctime>
 
 #include <nlohmann/json.hpp>
 
@@ -15,11 +11,7 @@
 namespace inclavare::rune {
 namespace {
 
-void Print(const nlohmann::json& j) {
-  std::string s = j.dump(2);
-  s += '\n';
-  (void)fs::WriteAll(STDOUT_FILENO, s);
-}
+Result<> Print(const nlohmann::json& j) { return fs::WriteAll(STDOUT_FILENO, j.dump(2) + "\n"); }
 
 // runc prints the creation time in Go's default time.Time format for the
 // table; we print RFC 3339 (what its JSON carries), trimmed to seconds.
@@ -58,77 +50,59 @@ std::string Table(const std::vector<std::vector<std::string>>& rows) {
   return out;
 }
 
+Result<int> List(Context& c) {
+  if (c.format != "table" && c.format != "json")
+    return InvalidArgument("invalid format option \"" + c.format + "\": use table or json");
+  IC_ASSIGN_OR_RETURN(auto list, runtime::List(c.global));
+  std::string out;
+  if (c.quiet) {
+    for (const auto& info : list) out += info.state.id + "\n";
+  } else if (c.format == "json") {
+    nlohmann::json arr = nlohmann::json::array();
+    for (const auto& info : list) arr.push_back(InfoJson(info));
+    // runc prints "null" for no containers.
+    out = (list.empty() ? std::string("null") : arr.dump()) + "\n";
+  } else {
+    std::vector<std::vector<std::string>> rows = {{"ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER"}};
+    for (const auto& info : list)
+      rows.push_back({info.state.id, std::to_string(info.state.pid), info.state.status, info.state.bundle,
+                      ShortTime(info.created), info.owner});
+    out = Table(rows);
+  }
+  IC_TRY(fs::WriteAll(STDOUT_FILENO, out));
+  return 0;
+}
+
 }  // namespace
 
-void RegisterState(CLI::App& app, Context& ctx) {
-  auto* cmd = app.add_subcommand("state", "Print the state of a container as JSON");
-  cmd->add_option("id", ctx.id, "Container id")->required();
-  cmd->callback([&ctx] {
-    ctx.command = "state";
-    ctx.action = [&ctx]() -> Result<int> {
-      IC_ASSIGN_OR_RETURN(runtime::ContainerInfo info, runtime::Inspect(ctx.global, ctx.id));
-      Print(InfoJson(info));
-      return 0;
-    };
-  });
-}
-
-void RegisterList(CLI::App& app, Context& ctx) {
-  auto* cmd = app.add_subcommand("list", "List containers");
-  cmd->alias("ps-list");
-  cmd->add_option("-f,--format", ctx.format, "table or json")->check(CLI::IsMember({"table", "json"}));
-  cmd->add_flag("-q,--quiet", ctx.quiet, "Print only ids");
-  cmd->callback([&ctx] {
-    ctx.command = "list";
-    ctx.action = [&ctx]() -> Result<int> {
-      IC_ASSIGN_OR_RETURN(auto list, runtime::List(ctx.global));
-      std::string out;
-      if (ctx.quiet) {
-        for (const auto& c : list) out += c.state.id + "\n";
-      } else if (ctx.format == "json") {
-        // runc's container summary objects.
-        nlohmann::json arr = nlohmann::json::array();
-        for (const auto& c : list) arr.push_back(InfoJson(c));
-        // runc prints "null" for no containers.
-        out = (list.empty() ? std::string("null") : arr.dump()) + "\n";
-      } else {
-        std::vector<std::vector<std::string>> rows = {{"ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER"}};
-        for (const auto& c : list)
-          rows.push_back({c.state.id, std::to_string(c.state.pid), c.state.status, c.state.bundle,
-                          ShortTime(c.created), c.owner});
-        out = Table(rows);
-      }
-      IC_TRY(fs::WriteAll(STDOUT_FILENO, out));
-      return 0;
-    };
-  });
-}
-
-void RegisterSpec(CLI::App& app, Context& ctx) {
-  auto* cmd = app.add_subcommand("spec", "Write a default config.json");
-  cmd->add_option("-b,--bundle", ctx.bundle, "Bundle directory to write config.json into");
-  cmd->add_flag("--rootless", ctx.rootless, "A spec for a rootless container");
-  cmd->callback([&ctx] {
-    ctx.command = "spec";
-    ctx.action = [&ctx]() -> Result<int> {
-      std::string path = fs::Join(ctx.bundle.empty() ? "." : ctx.bundle, "config.json");
-      if (fs::Exists(path)) return AlreadyExists("File " + path + " exists. Remove it first");
-      std::string text = oci::ToJson(oci::DefaultSpec(ctx.rootless)).dump(1, '\t') + "\n";
-      IC_TRY(fs::WriteFile(path, text, /*create=*/true, 0666));
-      return 0;
-    };
-  });
-}
-
-void RegisterFeatures(CLI::App& app, Context& ctx) {
-  auto* cmd = app.add_subcommand("features", "Show what this runtime supports (runtime-spec features.md)");
-  cmd->callback([&ctx] {
-    ctx.command = "features";
-    ctx.action = []() -> Result<int> {
-      Print(runtime::FeaturesJson());
-      return 0;
-    };
-  });
+std::vector<Command> InfoCommands() {
+  std::vector<Command> cmds;
+  cmds.push_back({"state", "<container-id>", "print the state of a container as JSON", {}, 1, 1,
+                  [](Context& c) -> Result<int> {
+                    IC_ASSIGN_OR_RETURN(runtime::ContainerInfo info, runtime::Inspect(c.global, c.args[0]));
+                    IC_TRY(Print(InfoJson(info)));
+                    return 0;
+                  }});
+  cmds.push_back({"list", "", "list containers",
+                  {CtxString("format", 'f', "table or json", &Context::format),
+                   CtxBool("quiet", 'q', "print only container ids", &Context::quiet)},
+                  0, 0, List});
+  cmds.push_back({"spec", "", "write a default config.json",
+                  {CtxString("bundle", 'b', "bundle directory to write config.json into", &Context::bundle),
+                   CtxBool("rootless", 0, "a spec for a rootless container", &Context::rootless)},
+                  0, 0, [](Context& c) -> Result<int> {
+                    std::string path = fs::Join(c.bundle.empty() ? "." : c.bundle, "config.json");
+                    if (fs::Exists(path)) return AlreadyExists("File " + path + " exists. Remove it first");
+                    std::string text = oci::ToJson(oci::DefaultSpec(c.rootless)).dump(1, '\t') + "\n";
+                    IC_TRY(fs::WriteFile(path, text, /*create=*/true, 0666));
+                    return 0;
+                  }});
+  cmds.push_back({"features", "", "show what this runtime supports (runtime-spec features.md)", {}, 0, 0,
+                  [](Context&) -> Result<int> {
+                    IC_TRY(Print(runtime::FeaturesJson()));
+                    return 0;
+                  }});
+  return cmds;
 }
 
 }  // namespace inclavare::rune

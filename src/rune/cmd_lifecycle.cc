@@ -2,80 +2,60 @@
 #include "rune/cli.h"
 
 namespace inclavare::rune {
+namespace {
 
-void AddCreateFlags(CLI::App* cmd, runtime::CreateOptions* o) {
-  cmd->add_option("-b,--bundle", o->bundle, "Path to the bundle directory (default: current directory)");
-  cmd->add_option("--console-socket", o->console_socket, "Unix socket that receives the pty master");
-  cmd->add_option("--pid-file", o->pid_file, "File to write the container's init pid to");
-  cmd->add_flag("--no-pivot", o->no_pivot, "Use MS_MOVE and chroot instead of pivot_root");
-  cmd->add_flag("--no-new-keyring", o->no_new_keyring, "Do not create a new session keyring");
-  cmd->add_option("--preserve-fds", o->preserve_fds, "Pass N extra fds (3 .. 3+N-1) to the container");
-  cmd->add_option("id", o->id, "Container id")->required();
+using runtime::CreateOptions;
+
+std::vector<Flag> CreateFlags() {
+  return {
+      CreateString("bundle", 'b', "path to the bundle directory (default: current directory)", &CreateOptions::bundle),
+      CreateString("console-socket", 0, "unix socket that receives the pty master", &CreateOptions::console_socket),
+      CreateString("pid-file", 0, "file to write the container's init pid to", &CreateOptions::pid_file),
+      CreateBool("no-pivot", "use MS_MOVE and chroot instead of pivot_root", &CreateOptions::no_pivot),
+      CreateBool("no-new-keyring", "do not create a new session keyring", &CreateOptions::no_new_keyring),
+      CreateInt("preserve-fds", "pass N extra fds (3 .. 3+N-1) to the container", &CreateOptions::preserve_fds),
+  };
 }
 
-void RegisterCreate(CLI::App& app, Context& ctx) {
-  auto* cmd = app.add_subcommand("create", "Create a container (its process waits for `start`)");
-  AddCreateFlags(cmd, &ctx.create);
-  cmd->callback([&ctx] {
-    ctx.command = "create";
-    ctx.action = [&ctx]() -> Result<int> {
-      IC_TRY(runtime::Create(ctx.global, ctx.create));
-      return 0;
-    };
-  });
-}
+}  // namespace
 
-void RegisterStart(CLI::App& app, Context& ctx) {
-  auto* cmd = app.add_subcommand("start", "Start the user process of a created container");
-  cmd->add_option("id", ctx.id, "Container id")->required();
-  cmd->callback([&ctx] {
-    ctx.command = "start";
-    ctx.action = [&ctx]() -> Result<int> {
-      IC_TRY(runtime::Start(ctx.global, ctx.id));
-      return 0;
-    };
-  });
-}
-
-void RegisterRun(CLI::App& app, Context& ctx) {
-  auto* cmd = app.add_subcommand("run", "Create and start a container");
-  AddCreateFlags(cmd, &ctx.create);
-  cmd->add_flag("-d,--detach", ctx.detach, "Detach from the container's process");
-  cmd->callback([&ctx] {
-    ctx.command = "run";
-    ctx.action = [&ctx]() -> Result<int> { return runtime::Run(ctx.global, ctx.create, ctx.detach); };
-  });
-}
-
-void RegisterDelete(CLI::App& app, Context& ctx) {
-  auto* cmd = app.add_subcommand("delete", "Delete a container and its resources");
-  cmd->add_flag("-f,--force", ctx.force, "Kill the container first if it is running");
-  cmd->add_option("id", ctx.id, "Container id")->required();
-  cmd->callback([&ctx] {
-    ctx.command = "delete";
-    ctx.action = [&ctx]() -> Result<int> {
-      auto r = runtime::Delete(ctx.global, ctx.id, ctx.force);
-      // As runc: deleting a missing container with --force succeeds.
-      if (!r && ctx.force && r.error().code() == ErrorCode::kNotFound) return 0;
-      IC_TRY(std::move(r));
-      return 0;
-    };
-  });
-}
-
-void RegisterKill(CLI::App& app, Context& ctx) {
-  auto* cmd = app.add_subcommand("kill", "Send a signal to the container's init (default SIGTERM)");
-  cmd->add_flag("-a,--all", ctx.all, "Send the signal to all processes of the container");
-  cmd->add_option("id", ctx.id, "Container id")->required();
-  cmd->add_option("signal", ctx.signal, "Signal name (KILL, SIGKILL) or number");
-  cmd->callback([&ctx] {
-    ctx.command = "kill";
-    ctx.action = [&ctx]() -> Result<int> {
-      IC_ASSIGN_OR_RETURN(int s, runtime::ParseSignal(ctx.signal));
-      IC_TRY(runtime::Kill(ctx.global, ctx.id, s, ctx.all));
-      return 0;
-    };
-  });
+std::vector<Command> LifecycleCommands() {
+  std::vector<Command> cmds;
+  cmds.push_back({"create", "<container-id>", "create a container (its process waits for `start`)", CreateFlags(), 1, 1,
+                  [](Context& c) -> Result<int> {
+                    c.create.id = c.args[0];
+                    IC_TRY(runtime::Create(c.global, c.create));
+                    return 0;
+                  }});
+  std::vector<Flag> run_flags = CreateFlags();
+  run_flags.push_back(CtxBool("detach", 'd', "detach from the container's process", &Context::detach));
+  cmds.push_back({"run", "<container-id>", "create and start a container", run_flags, 1, 1,
+                  [](Context& c) -> Result<int> {
+                    c.create.id = c.args[0];
+                    return runtime::Run(c.global, c.create, c.detach);
+                  }});
+  cmds.push_back({"start", "<container-id>", "start the user process of a created container", {}, 1, 1,
+                  [](Context& c) -> Result<int> {
+                    IC_TRY(runtime::Start(c.global, c.args[0]));
+                    return 0;
+                  }});
+  cmds.push_back({"delete", "<container-id>", "delete a container and its resources",
+                  {CtxBool("force", 'f', "kill the container first if it is running", &Context::force)}, 1, 1,
+                  [](Context& c) -> Result<int> {
+                    auto r = runtime::Delete(c.global, c.args[0], c.force);
+                    // As runc: deleting a missing container with --force succeeds.
+                    if (!r && c.force && r.error().code() == ErrorCode::kNotFound) return 0;
+                    IC_TRY(std::move(r));
+                    return 0;
+                  }});
+  cmds.push_back({"kill", "<container-id> [signal]", "send a signal (default SIGTERM) to the container's init",
+                  {CtxBool("all", 'a', "send the signal to all processes of the container", &Context::all)}, 1, 2,
+                  [](Context& c) -> Result<int> {
+                    IC_ASSIGN_OR_RETURN(int sig, runtime::ParseSignal(c.args.size() > 1 ? c.args[1] : c.signal));
+                    IC_TRY(runtime::Kill(c.global, c.args[0], sig, c.all));
+                    return 0;
+                  }});
+  return cmds;
 }
 
 }  // namespace inclavare::rune

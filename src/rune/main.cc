@@ -1,8 +1,12 @@
 // rune: a runc-compatible OCI runtime.
+#include <getopt.h>
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 
+#include "common/fs.h"
 #include "common/log.h"
 #include "oci/spec.h"
 #include "rune/cli.h"
@@ -12,73 +16,187 @@ namespace {
 
 constexpr const char kVersion[] = "0.1.0";
 
-int Main(int argc, char** argv) {
-  Context ctx;
-  CLI::App app{"rune: a runc-compatible OCI runtime that can run containers inside enclaves", "rune"};
-  app.require_subcommand(0, 1);
-  app.set_help_all_flag("--help-all", "Show help for all subcommands");
-  bool version = false;
+struct Global {
+  std::string log_file;
+  std::string log_format = "text";
   bool debug = false;
-  std::string log_file, log_format = "text";
-  app.add_flag("-v,--version", version, "Print the version");
-  app.add_option("--root", ctx.global.root, "Root directory for container state")->capture_default_str();
-  app.add_option("--log", log_file, "Log file (default: stderr)");
-  app.add_option("--log-format", log_format, "Log format: text or json")->check(CLI::IsMember({"text", "json"}));
-  app.add_flag("--debug", debug, "Enable debug logging");
-  app.add_flag("--systemd-cgroup", ctx.global.systemd_cgroup, "Use systemd to manage cgroups");
-  // Accepted for runc compatibility; rune has no use for them.
-  std::string criu;
-  bool rootless_flag = false;
-  app.add_option("--criu", criu, "Ignored (checkpointing is not supported)")->group("");
-  app.add_option("--rootless", rootless_flag, "Ignored: rootless mode is detected")->group("");
+  bool version = false;
+  bool help = false;
+};
 
-  RegisterCreate(app, ctx);
-  RegisterStart(app, ctx);
-  RegisterRun(app, ctx);
-  RegisterState(app, ctx);
-  RegisterKill(app, ctx);
-  RegisterDelete(app, ctx);
-  RegisterList(app, ctx);
-  RegisterSpec(app, ctx);
-  RegisterFeatures(app, ctx);
-  app.add_subcommand("help", "Show help")->callback([&] {
-    ctx.command = "help";
-    ctx.action = [&app]() -> Result<int> {
-      // app.help() would describe the selected "help" subcommand itself.
-      std::fputs(app.get_formatter()->make_help(&app, "rune", CLI::AppFormatMode::Normal).c_str(), stdout);
-      return 0;
-    };
-  });
+std::string Usage(const std::vector<Command>& cmds) {
+  std::string s =
+      "rune: a runc-compatible OCI runtime that can run containers inside enclaves\n\n"
+      "Usage: rune [global options] <command> [command options] [arguments]\n\nCommands:\n";
+  for (const auto& c : cmds) s += "  " + std::string(c.name) + std::string(12 - strlen(c.name), ' ') + c.summary + "\n";
+  s += "  help        show this help\n\n"
+       "Global options:\n"
+       "  --root DIR            root directory for container state (default /run/rune)\n"
+       "  --log FILE            log to FILE instead of stderr\n"
+       "  --log-format FORMAT   text or json\n"
+       "  --debug               debug logging\n"
+       "  --systemd-cgroup      manage cgroups through systemd\n"
+       "  -v, --version         print the version\n"
+       "  -h, --help            show this help\n";
+  return s;
+}
 
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+std::string CommandUsage(const Command& c) {
+  std::string s = "Usage: rune " + std::string(c.name) + (c.flags.empty() ? "" : " [options]") + " " +
+                  c.args_usage + "\n\n" + c.summary + "\n";
+  if (!c.flags.empty()) s += "\nOptions:\n";
+  for (const Flag& f : c.flags) {
+    bool takes_value = f.str || f.create_str || f.create_int;
+    std::string left = std::string("  ") + (f.short_name ? std::string("-") + f.short_name + ", " : "    ") + "--" +
+                       f.long_name + (takes_value ? " VALUE" : "");
+    if (left.size() < 32) left.append(32 - left.size(), ' ');
+    s += left + " " + f.help + "\n";
   }
-  if (version) {
-    std::printf("rune version %s\nspec: %s\n", kVersion, oci::kOciVersion);
+  return s;
+}
+
+void Out(const std::string& s) { (void)fs::WriteAll(STDOUT_FILENO, s); }
+
+// Parses the global flags; returns the index of the command word.
+Result<int> ParseGlobal(int argc, char** argv, Context& ctx, Global& g) {
+  enum { kRoot = 256, kLog, kLogFormat, kDebug, kSystemd, kIgnoredArg };
+  static const struct option opts[] = {
+      {"root", required_argument, nullptr, kRoot},
+      {"log", required_argument, nullptr, kLog},
+      {"log-format", required_argument, nullptr, kLogFormat},
+      {"debug", no_argument, nullptr, kDebug},
+      {"systemd-cgroup", no_argument, nullptr, kSystemd},
+      // runc flags that rune accepts and ignores: no checkpointing; rootless
+      // mode is detected from the euid.
+      {"criu", required_argument, nullptr, kIgnoredArg},
+      {"rootless", required_argument, nullptr, kIgnoredArg},
+      {"version", no_argument, nullptr, 'v'},
+      {"help", no_argument, nullptr, 'h'},
+      {nullptr, 0, nullptr, 0},
+  };
+  opterr = 0;
+  optind = 0;
+  for (;;) {
+    int c = getopt_long(argc, argv, "+vh", opts, nullptr);
+    if (c == -1) break;
+    switch (c) {
+      case kRoot: ctx.global.root = optarg; break;
+      case kLog: g.log_file = optarg; break;
+      case kLogFormat:
+        if (strcmp(optarg, "text") != 0 && strcmp(optarg, "json") != 0)
+          return InvalidArgument(std::string("invalid --log-format \"") + optarg + "\": use text or json");
+        g.log_format = optarg;
+        break;
+      case kDebug: g.debug = true; break;
+      case kSystemd: ctx.global.systemd_cgroup = true; break;
+      case kIgnoredArg: break;
+      case 'v': g.version = true; break;
+      case 'h': g.help = true; break;
+      default: return InvalidArgument(std::string("unknown or incomplete global option ") + argv[optind - 1]);
+    }
+  }
+  return optind;
+}
+
+// Parses a command's flags and positional arguments (argv[0] is the command).
+Result<bool> ParseCommand(const Command& cmd, int argc, char** argv, Context& ctx) {
+  std::vector<struct option> opts;
+  std::string shorts = "+h";
+  for (size_t i = 0; i < cmd.flags.size(); ++i) {
+    const Flag& f = cmd.flags[i];
+    bool takes_value = f.str || f.create_str || f.create_int;
+    opts.push_back({f.long_name, takes_value ? required_argument : no_argument, nullptr, static_cast<int>(1000 + i)});
+    if (f.short_name) shorts += std::string(1, f.short_name) + (takes_value ? ":" : "");
+  }
+  opts.push_back({"help", no_argument, nullptr, 'h'});
+  opts.push_back({nullptr, 0, nullptr, 0});
+  opterr = 0;
+  optind = 0;
+  for (;;) {
+    int c = getopt_long(argc, argv, shorts.c_str(), opts.data(), nullptr);
+    if (c == -1) break;
+    if (c == 'h') {
+      Out(CommandUsage(cmd));
+      return false;
+    }
+    const Flag* f = nullptr;
+    if (c >= 1000) f = &cmd.flags[static_cast<size_t>(c - 1000)];
+    for (const Flag& fl : cmd.flags)
+      if (fl.short_name && fl.short_name == c) f = &fl;
+    if (!f) {
+      if (c == '?' && optopt && strchr(shorts.c_str(), optopt))
+        return InvalidArgument(std::string("option -") + static_cast<char>(optopt) + " needs a value");
+      return InvalidArgument(std::string("unknown or incomplete option ") + argv[optind - 1]);
+    }
+    if (f->str) ctx.*(f->str) = optarg;
+    if (f->boolean) ctx.*(f->boolean) = true;
+    if (f->create_str) ctx.create.*(f->create_str) = optarg;
+    if (f->create_bool) ctx.create.*(f->create_bool) = true;
+    if (f->create_int) {
+      char* end = nullptr;
+      long v = strtol(optarg, &end, 10);
+      if (!*optarg || *end || v < 0 || v > 1 << 20)
+        return InvalidArgument(std::string("--") + f->long_name + ": invalid number \"" + optarg + "\"");
+      ctx.create.*(f->create_int) = static_cast<int>(v);
+    }
+  }
+  for (int i = optind; i < argc; ++i) ctx.args.push_back(argv[i]);
+  if (ctx.args.size() < cmd.min_args || ctx.args.size() > cmd.max_args) {
+    std::string want = cmd.min_args == cmd.max_args ? "exactly " + std::to_string(cmd.min_args)
+                                                     : std::to_string(cmd.min_args) + " to " +
+                                                           std::to_string(cmd.max_args);
+    return InvalidArgument("\"" + std::string(cmd.name) + "\" requires " + want + " argument(s): " +
+                           cmd.args_usage);
+  }
+  return true;
+}
+
+int Main(int argc, char** argv) {
+  std::vector<Command> cmds = LifecycleCommands();
+  for (auto& c : InfoCommands()) cmds.push_back(std::move(c));
+  Context ctx;
+  Global g;
+  auto cmd_index = ParseGlobal(argc, argv, ctx, g);
+  if (!cmd_index) {
+    std::fprintf(stderr, "rune: %s\n", cmd_index.error().ToString().c_str());
+    return 1;
+  }
+  if (g.version) {
+    Out(std::string("rune version ") + kVersion + "\nspec: " + oci::kOciVersion + "\n");
     return 0;
   }
-  if (!ctx.action) {
-    std::fputs(app.help().c_str(), stdout);
+  if (g.help || *cmd_index >= argc || strcmp(argv[*cmd_index], "help") == 0) {
+    Out(Usage(cmds));
     return 0;
+  }
+  const char* name = argv[*cmd_index];
+  const Command* cmd = nullptr;
+  for (const auto& c : cmds)
+    if (strcmp(c.name, name) == 0) cmd = &c;
+  if (!cmd) {
+    std::fprintf(stderr, "rune: unknown command \"%s\" (see rune help)\n", name);
+    return 1;
   }
 
   log::Options lo;
-  lo.min_level = debug ? log::Level::Debug : log::Level::Info;
-  lo.format = log_format == "json" ? log::Format::Json : log::Format::Text;
-  lo.file = log_file;
+  lo.min_level = g.debug ? log::Level::Debug : log::Level::Info;
+  lo.format = g.log_format == "json" ? log::Format::Json : log::Format::Text;
+  lo.file = g.log_file;
   lo.text_prefix = "rune: ";
   if (auto r = log::Configure(lo); !r) {
     std::fprintf(stderr, "rune: %s\n", r.error().ToString().c_str());
     return 1;
   }
-  Result<int> r = ctx.action();
+  Result<int> r = [&]() -> Result<int> {
+    IC_ASSIGN_OR_RETURN(bool go, ParseCommand(*cmd, argc - *cmd_index, argv + *cmd_index, ctx));
+    if (!go) return 0;
+    return cmd->run(ctx);
+  }();
   if (!r) {
-    std::string msg = ctx.command + ": " + r.error().ToString();
+    std::string msg = std::string(name) + ": " + r.error().ToString();
     IC_LOG(Error, "{}", msg);
     // containerd reads the log file; a person reads stderr: tell both.
-    if (!log_file.empty()) std::fprintf(stderr, "rune: %s\n", msg.c_str());
+    if (!g.log_file.empty()) std::fprintf(stderr, "rune: %s\n", msg.c_str());
     return 1;
   }
   return *r;

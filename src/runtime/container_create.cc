@@ -1,7 +1,6 @@
 // rune create: prepares the state directory and cgroup, clones the
 // container's init into its namespaces and drives it to "created".
 #include <fcntl.h>
-#include <pwd.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -22,6 +21,7 @@
 #include "runtime/hooks.h"
 #include "runtime/internal/create.h"
 #include "runtime/internal/init.h"
+#include "runtime/linux/passwd.h"
 #include "runtime/state.h"
 
 namespace inclavare::runtime {
@@ -38,7 +38,7 @@ Result<std::string> AbsoluteBundle(const std::string& bundle) {
 
 std::string Owner() {
   uid_t uid = ::geteuid();
-  if (struct passwd* pw = ::getpwuid(uid)) return pw->pw_name;
+  if (auto pw = FindPasswdEntry("/etc/passwd", uid)) return pw->name;
   return std::to_string(uid);
 }
 

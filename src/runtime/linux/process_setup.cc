@@ -13,6 +13,7 @@
 #include <cstring>
 
 #include "common/fs.h"
+#include "runtime/linux/passwd.h"
 
 namespace inclavare::runtime {
 namespace {
@@ -181,30 +182,8 @@ std::vector<std::string> ProcessEnv(const oci::Process& process) {
   if (!has_home) {
     // As runc: the home directory of the uid from the container's
     // /etc/passwd, "/" when there is none.
-    std::string home = "/";
-    if (auto passwd = fs::ReadFile("/etc/passwd")) {
-      size_t pos = 0;
-      while (pos < passwd->size()) {
-        size_t end = passwd->find('\n', pos);
-        if (end == std::string::npos) end = passwd->size();
-        std::string line = passwd->substr(pos, end - pos);
-        pos = end + 1;
-        // name:passwd:uid:gid:gecos:home:shell
-        std::vector<std::string> f;
-        size_t a = 0;
-        for (;;) {
-          size_t b = line.find(':', a);
-          f.push_back(line.substr(a, b == std::string::npos ? std::string::npos : b - a));
-          if (b == std::string::npos) break;
-          a = b + 1;
-        }
-        if (f.size() >= 6 && f[2] == std::to_string(process.user.uid) && !f[5].empty()) {
-          home = f[5];
-          break;
-        }
-      }
-    }
-    env.push_back("HOME=" + home);
+    auto pw = FindPasswdEntry("/etc/passwd", process.user.uid);
+    env.push_back("HOME=" + (pw && !pw->home.empty() ? pw->home : std::string("/")));
   }
   return env;
 }
