@@ -9,6 +9,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,7 @@ struct Context {
   std::string bundle;
   bool detach = false, force = false, all = false, quiet = false, rootless = false;
   std::vector<std::string> args;  // positional arguments after the flags
+  std::map<std::string, std::string> values;  // Flag::value_key options (update)
 };
 
 struct Flag {
@@ -39,6 +41,7 @@ struct Flag {
   int runtime::CreateOptions::*create_int = nullptr;
   std::string runtime::CreateOptions::*create_str = nullptr;
   bool runtime::CreateOptions::*create_bool = nullptr;
+  bool value = false;  // stored in Context::values[long_name]
 };
 
 // Flag constructors, one per target kind.
@@ -69,6 +72,12 @@ inline Flag CreateInt(const char* name, const char* help, int runtime::CreateOpt
   return f;
 }
 
+inline Flag Value(const char* name, char short_name, const char* help) {
+  Flag f{name, short_name, help};
+  f.value = true;
+  return f;
+}
+
 struct Command {
   const char* name;
   const char* args_usage;  // e.g. "<container-id>"
@@ -81,5 +90,6 @@ struct Command {
 
 std::vector<Command> LifecycleCommands();  // create start run delete kill
 std::vector<Command> InfoCommands();       // state list spec features
+std::vector<Command> CgroupCommands();     // pause resume ps update
 
 }  // namespace inclavare::rune

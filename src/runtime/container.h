@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "common/error.h"
+#include "oci/resources.h"
 #include "oci/state.h"
 
 namespace inclavare::runtime {
@@ -68,6 +69,18 @@ struct ContainerInfo {
 };
 Result<ContainerInfo> Inspect(const GlobalOptions& g, const std::string& id);
 Result<std::vector<ContainerInfo>> List(const GlobalOptions& g);
+
+// Freezes / thaws every process of a running / paused container (cgroup
+// freezer v1, cgroup.freeze v2). Errors like runc's for other states.
+Result<> Pause(const GlobalOptions& g, const std::string& id);
+Result<> Resume(const GlobalOptions& g, const std::string& id);
+
+// Host pids of every process in the container's cgroup.
+Result<std::vector<pid_t>> Pids(const GlobalOptions& g, const std::string& id);
+
+// Applies new limits to a created/running/paused container's cgroup. Only
+// the fields present in resources change.
+Result<> Update(const GlobalOptions& g, const std::string& id, const oci::LinuxResources& resources);
 
 // Parses "KILL", "SIGKILL", "9" (case-insensitive names); InvalidArgument
 // for unknown ones.
