@@ -26,8 +26,11 @@ struct Context {
   std::string format = "table";
   std::string bundle;
   bool detach = false, force = false, all = false, quiet = false, rootless = false;
+  bool tty = false, no_new_privs = false, ignore_paused = false;
   std::vector<std::string> args;  // positional arguments after the flags
-  std::map<std::string, std::string> values;  // Flag::value_key options (update)
+  std::map<std::string, std::string> values;  // Flag::value options (update)
+  std::map<std::string, std::vector<std::string>> lists;  // Flag::list options (exec --env ...)
+  runtime::ExecOptions exec;
 };
 
 struct Flag {
@@ -42,6 +45,7 @@ struct Flag {
   std::string runtime::CreateOptions::*create_str = nullptr;
   bool runtime::CreateOptions::*create_bool = nullptr;
   bool value = false;  // stored in Context::values[long_name]
+  bool list = false;   // appended to Context::lists[long_name]; may repeat
 };
 
 // Flag constructors, one per target kind.
@@ -78,6 +82,12 @@ inline Flag Value(const char* name, char short_name, const char* help) {
   return f;
 }
 
+inline Flag Repeated(const char* name, char short_name, const char* help) {
+  Flag f{name, short_name, help};
+  f.list = true;
+  return f;
+}
+
 struct Command {
   const char* name;
   const char* args_usage;  // e.g. "<container-id>"
@@ -91,5 +101,6 @@ struct Command {
 std::vector<Command> LifecycleCommands();  // create start run delete kill
 std::vector<Command> InfoCommands();       // state list spec features
 std::vector<Command> CgroupCommands();     // pause resume ps update
+std::vector<Command> ExecCommands();       // exec
 
 }  // namespace inclavare::rune

@@ -46,7 +46,7 @@ std::string CommandUsage(const Command& c) {
                   c.args_usage + "\n\n" + c.summary + "\n";
   if (!c.flags.empty()) s += "\nOptions:\n";
   for (const Flag& f : c.flags) {
-    bool takes_value = f.str || f.create_str || f.create_int || f.value;
+    bool takes_value = f.str || f.create_str || f.create_int || f.value || f.list;
     std::string left = std::string("  ") + (f.short_name ? std::string("-") + f.short_name + ", " : "    ") + "--" +
                        f.long_name + (takes_value ? " VALUE" : "");
     if (left.size() < 32) left.append(32 - left.size(), ' ');
@@ -104,7 +104,7 @@ Result<bool> ParseCommand(const Command& cmd, int argc, char** argv, Context& ct
   std::string shorts = "+h";
   for (size_t i = 0; i < cmd.flags.size(); ++i) {
     const Flag& f = cmd.flags[i];
-    bool takes_value = f.str || f.create_str || f.create_int || f.value;
+    bool takes_value = f.str || f.create_str || f.create_int || f.value || f.list;
     opts.push_back({f.long_name, takes_value ? required_argument : no_argument, nullptr, static_cast<int>(1000 + i)});
     if (f.short_name) shorts += std::string(1, f.short_name) + (takes_value ? ":" : "");
   }
@@ -129,6 +129,7 @@ Result<bool> ParseCommand(const Command& cmd, int argc, char** argv, Context& ct
       return InvalidArgument(std::string("unknown or incomplete option ") + argv[optind - 1]);
     }
     if (f->value) ctx.values[f->long_name] = optarg;
+    if (f->list) ctx.lists[f->long_name].push_back(optarg);
     if (f->str) ctx.*(f->str) = optarg;
     if (f->boolean) ctx.*(f->boolean) = true;
     if (f->create_str) ctx.create.*(f->create_str) = optarg;
@@ -156,6 +157,7 @@ int Main(int argc, char** argv) {
   std::vector<Command> cmds = LifecycleCommands();
   for (auto& c : InfoCommands()) cmds.push_back(std::move(c));
   for (auto& c : CgroupCommands()) cmds.push_back(std::move(c));
+  for (auto& c : ExecCommands()) cmds.push_back(std::move(c));
   Context ctx;
   Global g;
   auto cmd_index = ParseGlobal(argc, argv, ctx, g);

@@ -70,6 +70,33 @@ struct ContainerInfo {
 Result<ContainerInfo> Inspect(const GlobalOptions& g, const std::string& id);
 Result<std::vector<ContainerInfo>> List(const GlobalOptions& g);
 
+// `rune exec`: runs another process in a running container. The process
+// comes from --process (a process.json) or from the container's own
+// process with the flags applied, as runc builds it.
+struct ExecOptions {
+  std::string id;
+  std::string process_file;         // --process
+  std::vector<std::string> args;    // command and arguments
+  bool tty = false;
+  std::string console_socket;
+  bool detach = false;
+  std::string pid_file;
+  std::vector<std::string> env;     // KEY=VALUE, appended
+  std::string cwd;
+  std::string user;                 // "uid[:gid]"
+  std::vector<std::string> additional_gids;
+  std::vector<std::string> caps;    // added to bounding/effective/permitted
+  bool no_new_privs = false;
+  int preserve_fds = 0;
+  bool ignore_paused = false;
+};
+
+// Joins every namespace and the cgroup of the container's init, applies the
+// container's rlimits, capabilities, seccomp filter and no_new_privs (per
+// the process), then execs. Foreground: forwards signals, relays the
+// terminal, returns the exit code. Detached: returns 0 once it runs.
+Result<int> Exec(const GlobalOptions& g, const ExecOptions& o);
+
 // Freezes / thaws every process of a running / paused container (cgroup
 // freezer v1, cgroup.freeze v2). Errors like runc's for other states.
 Result<> Pause(const GlobalOptions& g, const std::string& id);

@@ -12,6 +12,7 @@
 #include <climits>
 #include <ctime>
 #include <cstdlib>
+#include <optional>
 
 #include "common/cleanup.h"
 #include "common/fs.h"
@@ -21,6 +22,7 @@
 #include "runtime/hooks.h"
 #include "runtime/internal/create.h"
 #include "runtime/internal/init.h"
+#include "runtime/internal/process.h"
 #include "runtime/linux/passwd.h"
 #include "runtime/state.h"
 
@@ -151,6 +153,13 @@ Result<CreatedContainer> CreateContainer(const GlobalOptions& g, const CreateOpt
     if (!S_ISDIR(st.st_mode)) return InvalidArgument("rootfs " + rootfs + " is not a directory");
   }
 
+  // Compiled before anything exists on the host, so a bad profile fails
+  // early; the init only loads it.
+  std::optional<SeccompProgram> seccomp;
+  if (linux.seccomp) {
+    IC_ASSIGN_OR_RETURN(seccomp, CompileSeccomp(*linux.seccomp));
+  }
+
   IC_ASSIGN_OR_RETURN(StateDir dir, StateDir::Create(g.root, o.id));
   Cleanup remove_dir([&] { (void)dir.Remove(); });
 
@@ -162,6 +171,7 @@ Result<CreatedContainer> CreateContainer(const GlobalOptions& g, const CreateOpt
   rec.owner = Owner();
   rec.annotations = spec.annotations;
   rec.hooks = spec.hooks;
+  rec.config = oci::ToJson(spec);
 
   // cgroup first, so the init is limited from its first instruction.
   if (g.systemd_cgroup) return Unimplemented("--systemd-cgroup is not supported yet; use the cgroupfs driver");
@@ -206,6 +216,7 @@ Result<CreatedContainer> CreateContainer(const GlobalOptions& g, const CreateOpt
   ctx.start_listen_fd = listen_fd.Get();
   ctx.console_socket_fd = console_sock.Get();
   ctx.console_to_parent = proc.terminal && o.console_socket.empty();
+  ctx.seccomp = seccomp ? &*seccomp : nullptr;
   uint64_t flags = 0;
   for (const auto& ns : linux.namespaces) {
     if (!ns.path.empty()) {
@@ -287,6 +298,13 @@ Result<CreatedContainer> CreateContainer(const GlobalOptions& g, const CreateOpt
       // "creating", startContainer "created" (compact JSON has no newline).
       IC_TRY(sync.Send(SyncType::kHooksDone, state + "\n" +
                                                   StateJson(o.id, oci::kStatusCreated, pid, bundle, spec.annotations)));
+      continue;
+    }
+    if (msg->type == SyncType::kSeccompFd) {
+      std::string state = StateJson(o.id, oci::kStatusCreating, pid, bundle, spec.annotations);
+      IC_TRY(SendSeccompListener(linux.seccomp->listener_path, msg->fd.Get(), state,
+                                 linux.seccomp->listener_metadata, pid)
+                 .Wrap("seccomp listener"));
       continue;
     }
     if (msg->type == SyncType::kConsole) {

@@ -19,6 +19,7 @@
 #include "common/unique_fd.h"
 #include "runtime/hooks.h"
 #include "runtime/internal/init.h"
+#include "runtime/internal/process.h"
 #include "runtime/linux/path.h"
 #include "runtime/linux/process_setup.h"
 #include "runtime/linux/rootfs.h"
@@ -43,51 +44,7 @@ Result<> JoinNamespaces(const InitContext& ctx) {
   return {};
 }
 
-Result<UniqueFd> SetupConsole(const InitContext& ctx) {
-  const oci::Process& p = *ctx.spec->process;
-  int master = ::open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
-  if (master < 0) return ErrnoError("open /dev/ptmx");
-  UniqueFd m(master);
-  int unlock = 0;
-  if (::ioctl(master, TIOCSPTLCK, &unlock) != 0) return ErrnoError("unlock pty");
-  int slave = ::ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
-  if (slave < 0) return ErrnoError("open pty peer");
-  UniqueFd s(slave);
-  if (p.user.uid != 0 && ::fchown(slave, p.user.uid, static_cast<gid_t>(-1)) != 0)
-    return ErrnoError("chown pty");
-  if (p.console_size) {
-    struct winsize ws = {};
-    ws.ws_row = static_cast<unsigned short>(p.console_size->height);
-    ws.ws_col = static_cast<unsigned short>(p.console_size->width);
-    if (::ioctl(slave, TIOCSWINSZ, &ws) != 0) return ErrnoError("set console size");
-  }
-  if (::ioctl(slave, TIOCSCTTY, 0) != 0) return ErrnoError("set controlling terminal");
-  for (int fd = 0; fd < 3; ++fd)
-    if (::dup2(slave, fd) < 0) return ErrnoError("dup2 pty");
-  int ptn = 0;
-  std::string name = "/dev/ptmx";
-  if (::ioctl(master, TIOCGPTN, &ptn) == 0) name = "/dev/pts/" + std::to_string(ptn);
-  if (ctx.console_socket_fd >= 0) {
-    IC_TRY(SendFd(ctx.console_socket_fd, master, name).Wrap("send pty master to console socket"));
-    return UniqueFd();
-  }
-  return m;
-}
-
-// Gives the container process exactly fds 0-2 plus the preserved ones.
-Result<> PrepareFds(const InitContext& ctx) {
-  int first_closed = 3 + ctx.options.preserve_fds;
-  for (int fd = 3; fd < first_closed; ++fd) {
-    int flags = ::fcntl(fd, F_GETFD);
-    if (flags < 0) continue;
-    if (::fcntl(fd, F_SETFD, flags & ~FD_CLOEXEC) != 0) return ErrnoError("preserve fd " + std::to_string(fd));
-  }
-  if (syscall(SYS_close_range, first_closed, ~0U, CLOSE_RANGE_CLOEXEC) != 0)
-    return ErrnoError("mark fds close-on-exec");
-  return {};
-}
-
-Result<> Setup(InitContext& ctx, std::string* exec_path, std::vector<std::string>* env, std::string* state_json) {
+Result<ExecPlan> Setup(InitContext& ctx, std::string* state_json) {
   const oci::Spec& spec = *ctx.spec;
   const oci::Process& proc = *spec.process;
   IC_TRY(ctx.sync.Expect(SyncType::kGo));
@@ -142,41 +99,15 @@ Result<> Setup(InitContext& ctx, std::string* exec_path, std::vector<std::string
   if (ctx.new_mount_ns) IC_TRY(FinalizeRootfs(rctx));
 
   if (proc.terminal) {
-    IC_ASSIGN_OR_RETURN(UniqueFd master, SetupConsole(ctx));
+    IC_ASSIGN_OR_RETURN(UniqueFd master, SetupConsole(proc, ctx.console_socket_fd));
     if (ctx.console_to_parent) IC_TRY(ctx.sync.Send(SyncType::kConsole, "", 0, master.Get()));
   }
-  IC_TRY(ApplyRlimits(proc.rlimits));
-  IC_TRY(ApplyOomScoreAdj(proc));
   if (!ctx.options.no_new_keyring) IC_TRY(JoinSessionKeyring(ctx.id));
-
-  // Resolve the executable and env as root, before privileges go: the
-  // image's /etc/passwd and PATH directories may not be readable after.
-  *env = ProcessEnv(proc);
-  IC_ASSIGN_OR_RETURN(*exec_path, LookPath(proc.args[0], *env));
-
-  bool set_groups = true;
-  if (ctx.new_user_ns || ctx.joins_user_ns) {
-    // setgroups(2) is denied when /proc/self/setgroups says "deny".
-    char buf[16] = {};
-    int fd = ::open("/proc/self/setgroups", O_RDONLY | O_CLOEXEC);
-    if (fd >= 0) {
-      (void)!::read(fd, buf, sizeof buf - 1);
-      ::close(fd);
-      set_groups = strncmp(buf, "deny", 4) != 0;
-    }
-  }
-  IC_TRY(ApplyIdentityAndCapabilities(proc, set_groups));
-  ::umask(proc.user.umask ? static_cast<mode_t>(*proc.user.umask) : 0022);
-  if (!proc.cwd.empty() && ::chdir(proc.cwd.c_str()) != 0) return ErrnoError("chdir to cwd " + proc.cwd);
-  IC_TRY(PrepareFds(ctx));
-  return {};
-}
-
-std::vector<char*> CArgv(std::vector<std::string>& v) {
-  std::vector<char*> out;
-  for (auto& s : v) out.push_back(s.data());
-  out.push_back(nullptr);
-  return out;
+  IC_ASSIGN_OR_RETURN(ExecPlan plan, PrepareProcess(proc, ctx.seccomp, ctx.new_user_ns || ctx.joins_user_ns,
+                                                    ctx.options.preserve_fds));
+  // The listener lives in the host's mount namespace: rune forwards it.
+  if (plan.seccomp_notify) IC_TRY(ctx.sync.Send(SyncType::kSeccompFd, "", 0, plan.seccomp_notify.Get()));
+  return plan;
 }
 
 }  // namespace
@@ -211,12 +142,13 @@ void InitMain(InitContext& ctx) {
     // The real init continues; it is already in every joined namespace.
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
   }
-  std::string exec_path, state_json;
-  std::vector<std::string> env;
-  if (auto r = Setup(ctx, &exec_path, &env, &state_json); !r) {
-    (void)ctx.sync.SendError(r.error());
+  std::string state_json;
+  auto plan = Setup(ctx, &state_json);
+  if (!plan) {
+    (void)ctx.sync.SendError(plan.error());
     ::_exit(1);
   }
+  plan->seccomp_notify.Reset();
   ::prctl(PR_SET_PDEATHSIG, 0);
   if (!ctx.sync.Send(SyncType::kReady)) ::_exit(1);
   ctx.sync.fd().Reset();
@@ -249,28 +181,8 @@ void InitMain(InitContext& ctx) {
   const oci::Spec& spec = *ctx.spec;
   if (auto r = RunHooks(spec.hooks.start_container, state_json, "startContainer"); !r) report(r.error());
 
-  std::vector<std::string> args = spec.process->args;
-  std::vector<char*> argv = CArgv(args), envp = CArgv(env);
-  // Signal dispositions and mask as a fresh process expects them.
-  for (int s = 1; s < NSIG; ++s) ::signal(s, SIG_DFL);
-  sigset_t none;
-  sigemptyset(&none);
-  ::sigprocmask(SIG_SETMASK, &none, nullptr);
-  ::execve(exec_path.c_str(), argv.data(), envp.data());
-  report(ErrnoError("exec " + exec_path));
+  report(ExecProcess(*plan, *spec.process));
   ::_exit(127);
-}
-
-pid_t Clone3(uint64_t flags) {
-  struct {
-    uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid, set_tid_size,
-        cgroup;
-  } args = {};
-  args.flags = flags;
-  // With CLONE_PARENT the kernel takes the caller's exit signal and
-  // rejects an explicit one.
-  args.exit_signal = (flags & CLONE_PARENT) ? 0 : SIGCHLD;
-  return static_cast<pid_t>(syscall(SYS_clone3, &args, sizeof args));
 }
 
 std::string StateJson(const std::string& id, const std::string& status, int pid, const std::string& bundle,

@@ -1,8 +1,22 @@
 #include "runtime/features.h"
 
 #include "oci/spec.h"
+#include "runtime/linux/seccomp.h"
 
 namespace inclavare::runtime {
+namespace {
+
+nlohmann::json SeccompJson() {
+  SeccompFeatures f = GetSeccompFeatures();
+  return {{"enabled", true},
+          {"actions", f.actions},
+          {"operators", f.operators},
+          {"archs", f.archs},
+          {"knownFlags", f.known_flags},
+          {"supportedFlags", f.supported_flags}};
+}
+
+}  // namespace
 
 nlohmann::json FeaturesJson() {
   nlohmann::json caps = nlohmann::json::array();
@@ -25,7 +39,7 @@ nlohmann::json FeaturesJson() {
        {{"namespaces", namespaces},
         {"capabilities", caps},
         {"cgroup", {{"v1", true}, {"v2", true}, {"systemd", false}, {"systemdUser", false}, {"rdma", false}}},
-        {"seccomp", {{"enabled", false}}},
+        {"seccomp", SeccompJson()},
         {"apparmor", {{"enabled", false}}},
         {"selinux", {{"enabled", false}}},
         {"intelRdt", {{"enabled", false}}},

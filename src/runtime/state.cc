@@ -37,7 +37,8 @@ nlohmann::json ToJson(const ContainerRecord& r) {
           {"annotations", r.annotations},
           {"cgroup_paths", r.cgroup_paths},
           {"created_ok", r.created_ok},
-          {"hooks", HooksJson(r.hooks)}};
+          {"hooks", HooksJson(r.hooks)},
+          {"config", r.config}};
 }
 
 Result<ContainerRecord> RecordFromJson(const nlohmann::json& j) {
@@ -55,6 +56,7 @@ Result<ContainerRecord> RecordFromJson(const nlohmann::json& j) {
   IC_TRY(Optional(j, "", "annotations", &r.annotations));
   IC_TRY(Optional(j, "", "cgroup_paths", &r.cgroup_paths));
   IC_TRY(Optional(j, "", "created_ok", &r.created_ok));
+  if (auto it = j.find("config"); it != j.end()) r.config = *it;
   if (j.contains("hooks")) {
     nlohmann::json spec = {{"hooks", j["hooks"]}};
     oci::Spec s;

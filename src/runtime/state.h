@@ -44,6 +44,7 @@ struct ContainerRecord {
   std::map<std::string, std::string> cgroup_paths;  // controller ("" for v2) -> dir
   bool created_ok = false;  // create completed (false: crashed or failed half-way)
   oci::Hooks hooks;         // kept for poststart/poststop
+  nlohmann::json config;    // the config.json the container was created from (for exec)
 };
 
 nlohmann::json ToJson(const ContainerRecord& r);

@@ -8,6 +8,7 @@
 
 #include "oci/spec.h"
 #include "runtime/container.h"
+#include "runtime/linux/seccomp.h"
 #include "runtime/linux/sync.h"
 
 namespace inclavare::runtime::internal {
@@ -35,6 +36,7 @@ struct InitContext {
   // reports its pid with kInitPid and exits.
   uint64_t two_stage_unshare = 0;
   bool two_stage = false;
+  const SeccompProgram* seccomp = nullptr;  // compiled by the parent, or null
 };
 
 // The container's init. Never returns: it execs the container process or
@@ -45,7 +47,5 @@ struct InitContext {
 std::string StateJson(const std::string& id, const std::string& status, int pid, const std::string& bundle,
                       const std::map<std::string, std::string>& annotations);
 
-// clone3 without CLONE_VM: fork-like, child returns 0.
-pid_t Clone3(uint64_t flags);
 
 }  // namespace inclavare::runtime::internal

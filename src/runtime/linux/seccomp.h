@@ -12,13 +12,18 @@
 //
 //   // container init, as late as possible before execve (see "Where to load"):
 //   IC_ASSIGN_OR_RETURN(UniqueFd notify_fd, LoadSeccomp(program));
-//   if (notify_fd) sync.Send(kSeccompFd, "", 0, notify_fd.Get());  // to rune
+//   if (notify_fd) sync.Send(SyncType::kSeccompFd /* new */, "", 0, notify_fd.Get());
 //
 //   // rune (parent), on receiving the fd: the listener lives on the host, so
 //   // rune (not the init, which has pivot_root'ed) connects to it.
 //   IC_TRY(SendSeccompListener(seccomp.listener_path, fd.Get(),
 //                              StateJson(id, "creating", init_pid, bundle, annotations),
 //                              seccomp.listener_metadata, init_pid));
+//
+// Cost: a moby/podman-shaped default profile (432 names, 3 x86 ABIs) takes
+// 16-23 ms of CPU in CompileSeccomp (libseccomp's rule database and BPF
+// generation; runc pays the same inside `runc init`), and LoadSeccomp one
+// syscall.
 //
 // Where to load (runc's standard_init_linux.go does the same):
 //   - process.noNewPrivileges true: set PR_SET_NO_NEW_PRIVS, switch

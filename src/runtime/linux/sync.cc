@@ -53,9 +53,12 @@ Result<SyncMessage> SyncSocket::Recv() {
   // Size the buffer to the pending message instead of a fixed large one.
   Header peek;
   ssize_t want;
+  int resets = 0;
   do {
     want = ::recv(fd_.Get(), &peek, sizeof peek, MSG_PEEK | MSG_TRUNC);
-  } while (want < 0 && errno == EINTR);
+    // A peer that exits with our messages unread makes the kernel report
+    // ECONNRESET once; the peer's last message (its error) is still queued.
+  } while (want < 0 && (errno == EINTR || (errno == ECONNRESET && ++resets < 3)));
   if (want < 0) return ErrnoError("sync: receive");
   if (static_cast<size_t>(want) > kMaxMessage) return Internal("sync: message too large");
   std::vector<char> buf(std::max<size_t>(static_cast<size_t>(want), sizeof(Header)));

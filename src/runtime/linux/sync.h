@@ -31,6 +31,7 @@ enum class SyncType : uint32_t {
   kError = 6,
   kCgroupJoined = 7,
   kInitPid = 8,
+  kSeccompFd = 9,
 };
 
 struct SyncMessage {
