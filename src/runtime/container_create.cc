@@ -170,7 +170,6 @@ Result<CreatedContainer> CreateContainer(const GlobalOptions& g, const CreateOpt
   rec.created = Rfc3339Now();
   rec.owner = Owner();
   rec.annotations = spec.annotations;
-  rec.hooks = spec.hooks;
   rec.config = oci::ToJson(spec);
 
   // cgroup first, so the init is limited from its first instruction.

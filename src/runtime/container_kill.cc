@@ -122,7 +122,9 @@ Result<> DestroyContainer(StateDir& dir, const ContainerRecord& rec) {
   IC_TRY(dir.Remove().Wrap("remove state directory"));
   std::string state = StateJson(rec.id, oci::kStatusStopped, 0, rec.bundle, rec.annotations);
   // The spec: poststop failures are logged, deletion still succeeds.
-  if (auto r = RunHooks(rec.hooks.poststop, state, "poststop"); !r) IC_LOG(Warn, "{}", r.error().ToString());
+  auto hooks = HooksOf(rec);
+  if (!hooks) return std::move(hooks.error());
+  if (auto r = RunHooks(hooks->poststop, state, "poststop"); !r) IC_LOG(Warn, "{}", r.error().ToString());
   return {};
 }
 

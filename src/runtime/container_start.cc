@@ -42,7 +42,8 @@ Result<> StartContainer(StateDir& dir, const ContainerRecord& rec) {
   if (!err.empty()) return Internal(err);
   std::string state = StateJson(rec.id, oci::kStatusRunning, rec.init_pid, rec.bundle, rec.annotations);
   // The spec: a failing poststart hook is logged, the lifecycle continues.
-  if (auto r = RunHooks(rec.hooks.poststart, state, "poststart"); !r) IC_LOG(Warn, "{}", r.error().ToString());
+  IC_ASSIGN_OR_RETURN(oci::Hooks hooks, HooksOf(rec));
+  if (auto r = RunHooks(hooks.poststart, state, "poststart"); !r) IC_LOG(Warn, "{}", r.error().ToString());
   return {};
 }
 

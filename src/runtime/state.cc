@@ -17,12 +17,6 @@
 namespace inclavare::runtime {
 namespace {
 
-nlohmann::json HooksJson(const oci::Hooks& hooks) {
-  oci::Spec s;
-  s.hooks = hooks;
-  nlohmann::json j = oci::ToJson(s);
-  return j.contains("hooks") ? j["hooks"] : nlohmann::json::object();
-}
 
 }  // namespace
 
@@ -37,7 +31,6 @@ nlohmann::json ToJson(const ContainerRecord& r) {
           {"annotations", r.annotations},
           {"cgroup_paths", r.cgroup_paths},
           {"created_ok", r.created_ok},
-          {"hooks", HooksJson(r.hooks)},
           {"config", r.config}};
 }
 
@@ -57,13 +50,15 @@ Result<ContainerRecord> RecordFromJson(const nlohmann::json& j) {
   IC_TRY(Optional(j, "", "cgroup_paths", &r.cgroup_paths));
   IC_TRY(Optional(j, "", "created_ok", &r.created_ok));
   if (auto it = j.find("config"); it != j.end()) r.config = *it;
-  if (j.contains("hooks")) {
-    nlohmann::json spec = {{"hooks", j["hooks"]}};
-    oci::Spec s;
-    IC_TRY(oci::FromJson(spec, "", &s));
-    r.hooks = std::move(s.hooks);
-  }
   return r;
+}
+
+Result<oci::Hooks> HooksOf(const ContainerRecord& r) {
+  oci::Spec s;
+  if (auto it = r.config.find("hooks"); r.config.is_object() && it != r.config.end()) {
+    IC_TRY(oci::FromJson(nlohmann::json{{"hooks", *it}}, "", &s).Wrap("hooks in the container's config"));
+  }
+  return std::move(s.hooks);
 }
 
 Result<> ValidateId(const std::string& id) {

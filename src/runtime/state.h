@@ -43,9 +43,12 @@ struct ContainerRecord {
   std::map<std::string, std::string> annotations;
   std::map<std::string, std::string> cgroup_paths;  // controller ("" for v2) -> dir
   bool created_ok = false;  // create completed (false: crashed or failed half-way)
-  oci::Hooks hooks;         // kept for poststart/poststop
-  nlohmann::json config;    // the config.json the container was created from (for exec)
+  nlohmann::json config;    // the config.json the container was created from (exec, hooks)
 };
+
+// The hooks of the config the container was created from (poststart,
+// poststop run after `create` has exited).
+Result<oci::Hooks> HooksOf(const ContainerRecord& r);
 
 nlohmann::json ToJson(const ContainerRecord& r);
 Result<ContainerRecord> RecordFromJson(const nlohmann::json& j);

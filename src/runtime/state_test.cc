@@ -40,7 +40,9 @@ TEST_F(StateDirTest, CreateSaveLoadRemove) {
   r.init_pid = 42;
   r.annotations["k"] = "v";
   r.cgroup_paths["memory"] = "/sys/fs/cgroup/memory/c1";
-  r.hooks.poststop.push_back({.path = "/bin/true", .args = {"true"}, .env = {}, .timeout = 5});
+  oci::Spec spec;
+  spec.hooks.poststop.push_back({.path = "/bin/true", .args = {"true"}, .env = {}, .timeout = 5});
+  r.config = oci::ToJson(spec);
   ASSERT_TRUE(dir->Save(r));
   auto back = dir->Load();
   ASSERT_TRUE(back) << back.error().ToString();
@@ -48,7 +50,9 @@ TEST_F(StateDirTest, CreateSaveLoadRemove) {
   EXPECT_EQ(back->init_pid, 42);
   EXPECT_EQ(back->annotations, r.annotations);
   EXPECT_EQ(back->cgroup_paths, r.cgroup_paths);
-  EXPECT_EQ(back->hooks, r.hooks);
+  auto hooks = HooksOf(*back);
+  ASSERT_TRUE(hooks);
+  EXPECT_EQ(hooks->poststop, spec.hooks.poststop);
   EXPECT_EQ(ListIds(root_), std::vector<std::string>{"c1"});
   ASSERT_TRUE(dir->Remove());
   EXPECT_EQ(StateDir::Open(root_, "c1").error().code(), ErrorCode::kNotFound);
