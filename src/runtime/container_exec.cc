@@ -87,17 +87,6 @@ bool SameNamespace(pid_t pid, const char* name) {
          a.st_dev == b.st_dev;
 }
 
-Result<UniqueFd> ConnectUnix(const std::string& path) {
-  int s = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (s < 0) return ErrnoError("socket");
-  UniqueFd sock(s);
-  struct sockaddr_un addr = {};
-  addr.sun_family = AF_UNIX;
-  if (path.size() >= sizeof addr.sun_path) return InvalidArgument("socket path too long: " + path);
-  memcpy(addr.sun_path, path.c_str(), path.size() + 1);
-  if (::connect(s, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) return ErrnoError("connect to " + path);
-  return sock;
-}
 
 struct ChildContext {
   const oci::Process* process;

@@ -10,21 +10,15 @@
 #include "runtime/hooks.h"
 #include "runtime/internal/create.h"
 #include "runtime/internal/init.h"
+#include "runtime/linux/sync.h"
 #include "runtime/state.h"
 
 namespace inclavare::runtime {
 namespace internal {
 
 Result<> StartContainer(StateDir& dir, const ContainerRecord& rec) {
-  int s = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (s < 0) return ErrnoError("socket");
-  UniqueFd sock(s);
-  struct sockaddr_un addr = {};
-  addr.sun_family = AF_UNIX;
-  std::string path = dir.FdRelative(kStartSocket);
-  memcpy(addr.sun_path, path.c_str(), path.size() + 1);
-  if (::connect(s, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
-    return ErrnoError("connect to the container's init");
+  IC_ASSIGN_OR_RETURN(UniqueFd sock, ConnectUnix(dir.FdRelative(kStartSocket)).Wrap("connect to the container's init"));
+  int s = sock.Get();
   // The socket's existence means "created": remove it before the exec.
   ::unlinkat(dir.fd(), kStartSocket, 0);
   char go = 1;

@@ -1,6 +1,7 @@
 #include "runtime/linux/sync.h"
 
 #include <sys/socket.h>
+#include <sys/un.h>
 
 #include <cstring>
 #include <vector>
@@ -99,6 +100,18 @@ Result<SyncMessage> SyncSocket::Expect(SyncType type) {
     return Internal("sync: expected message " + std::to_string(static_cast<int>(type)) + ", got " +
                     std::to_string(static_cast<int>(m.type)));
   return m;
+}
+
+Result<UniqueFd> ConnectUnix(const std::string& path) {
+  int s = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (s < 0) return ErrnoError("socket");
+  UniqueFd sock(s);
+  struct sockaddr_un addr = {};
+  addr.sun_family = AF_UNIX;
+  if (path.size() >= sizeof addr.sun_path) return InvalidArgument("socket path too long: " + path);
+  std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+  if (::connect(s, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) return ErrnoError("connect to " + path);
+  return sock;
 }
 
 Result<> SendFd(int sock, int fd, const std::string& name) {

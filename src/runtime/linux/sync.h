@@ -62,6 +62,9 @@ class SyncSocket {
   UniqueFd fd_;
 };
 
+// Connects a SOCK_STREAM unix socket (close-on-exec) to path.
+Result<UniqueFd> ConnectUnix(const std::string& path);
+
 // SCM_RIGHTS helpers, also used for --console-socket. SendFd sends `name`
 // as the data bytes, as runc does for the pty master.
 Result<> SendFd(int sock, int fd, const std::string& name);
