@@ -228,6 +228,21 @@ Result<CreatedContainer> CreateContainer(const GlobalOptions& g, const CreateOpt
   }
   ctx.close_fds.push_back(dir.fd());
 
+  // On cgroup v1 a write of another process's pid to cgroup.procs takes the
+  // global threadgroup rwsem for writing, which waits for an RCU grace
+  // period (milliseconds; the longest step of `rune run` here). A
+  // single-threaded process moving itself by writing "0" to "tasks" skips
+  // that lock (Linux >= 6.1, cgroup_procs_write_start), so the init joins
+  // its cgroups on its own. In a new user namespace it lacks the host
+  // credentials for that, and rune attaches it as before.
+  if (!cg->IsUnified() && !ctx.new_user_ns && !ctx.two_stage) {
+    for (const auto& [controller, cg_dir] : cg->GetPaths()) ctx.self_join_tasks.push_back(cg_dir + "/tasks");
+  }
+
+  ctx.stop_for_hooks = !spec.hooks.prestart.empty() || !spec.hooks.create_runtime.empty();
+  ctx.wait_go = ctx.new_user_ns || ctx.self_join_tasks.empty() || ctx.two_stage ||
+                !spec.hooks.create_container.empty() || !spec.hooks.start_container.empty();
+
   ParentNamespaces parent_ns;
   IC_TRY(parent_ns.Enter(linux));
   pid_t pid = Clone3(flags);
@@ -263,10 +278,15 @@ Result<CreatedContainer> CreateContainer(const GlobalOptions& g, const CreateOpt
   }
   // A failed send means the init died; its error message (read below) is
   // the one to report.
-  (void)sync.Send(SyncType::kGo);
-  IC_TRY(cg->AddProcess(pid).Wrap("join cgroup"));
+  if (ctx.wait_go) {
+    (void)sync.Send(SyncType::kGo, StateJson(o.id, oci::kStatusCreating, pid, bundle, spec.annotations) + "\n" +
+                                       StateJson(o.id, oci::kStatusCreated, pid, bundle, spec.annotations));
+  }
+  if (ctx.self_join_tasks.empty()) {
+    IC_TRY(cg->AddProcess(pid).Wrap("join cgroup"));
+    (void)sync.Send(SyncType::kCgroupJoined);
+  }
   IC_LOG(Debug, "create {}: init {} cloned and placed after {} us", o.id, pid, sw.Micros());
-  (void)sync.Send(SyncType::kCgroupJoined);
 
   CreatedContainer out;
   for (;;) {
@@ -282,10 +302,7 @@ Result<CreatedContainer> CreateContainer(const GlobalOptions& g, const CreateOpt
       std::string state = StateJson(o.id, oci::kStatusCreating, pid, bundle, spec.annotations);
       IC_TRY(RunHooks(spec.hooks.prestart, state, "prestart"));
       IC_TRY(RunHooks(spec.hooks.create_runtime, state, "createRuntime"));
-      // Two states for the init's own hooks: createContainer sees
-      // "creating", startContainer "created" (compact JSON has no newline).
-      IC_TRY(sync.Send(SyncType::kHooksDone, state + "\n" +
-                                                  StateJson(o.id, oci::kStatusCreated, pid, bundle, spec.annotations)));
+      IC_TRY(sync.Send(SyncType::kHooksDone));
       continue;
     }
     if (msg->type == SyncType::kSeccompFd) {

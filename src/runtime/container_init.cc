@@ -16,6 +16,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "common/fs.h"
 #include "common/unique_fd.h"
 #include "runtime/hooks.h"
 #include "runtime/internal/init.h"
@@ -47,7 +48,16 @@ Result<> JoinNamespaces(const InitContext& ctx) {
 Result<ExecPlan> Setup(InitContext& ctx, std::string* state_json) {
   const oci::Spec& spec = *ctx.spec;
   const oci::Process& proc = *spec.process;
-  IC_TRY(ctx.sync.Expect(SyncType::kGo));
+  // kGo carries the two states the init's own hooks get: createContainer
+  // sees "creating", startContainer "created" (compact JSON, no newline).
+  std::string creating_state;
+  if (ctx.wait_go) {
+    IC_ASSIGN_OR_RETURN(SyncMessage go, ctx.sync.Expect(SyncType::kGo));
+    size_t nl = go.payload.find('\n');
+    if (nl == std::string::npos) return Internal("sync: malformed container state");
+    creating_state = go.payload.substr(0, nl);
+    *state_json = go.payload.substr(nl + 1);
+  }
   if (ctx.new_user_ns && !ctx.two_stage) {
     // Become root of the new user namespace (its maps are now written).
     if (::setresgid(0, 0, 0) != 0) return ErrnoError("setgid 0 in user namespace");
@@ -63,7 +73,7 @@ Result<ExecPlan> Setup(InitContext& ctx, std::string* state_json) {
   auto await_cgroup = [&]() -> Result<> {
     if (joined) return {};
     joined = true;
-    IC_TRY(ctx.sync.Expect(SyncType::kCgroupJoined));
+    if (ctx.self_join_tasks.empty()) IC_TRY(ctx.sync.Expect(SyncType::kCgroupJoined));
     if (ctx.new_cgroup_ns && ::unshare(CLONE_NEWCGROUP) != 0) return ErrnoError("create cgroup namespace");
     return {};
   };
@@ -78,12 +88,11 @@ Result<ExecPlan> Setup(InitContext& ctx, std::string* state_json) {
   IC_TRY(await_cgroup());
   IC_TRY(SetHostAndDomainName(spec));
 
-  IC_TRY(ctx.sync.Send(SyncType::kRunHooks));
-  IC_ASSIGN_OR_RETURN(SyncMessage hooks_done, ctx.sync.Expect(SyncType::kHooksDone));
-  size_t nl = hooks_done.payload.find('\n');
-  if (nl == std::string::npos) return Internal("sync: malformed hook state");
-  *state_json = hooks_done.payload.substr(nl + 1);
-  IC_TRY(RunHooks(spec.hooks.create_container, hooks_done.payload.substr(0, nl), "createContainer"));
+  if (ctx.stop_for_hooks) {
+    IC_TRY(ctx.sync.Send(SyncType::kRunHooks));
+    IC_TRY(ctx.sync.Expect(SyncType::kHooksDone));
+  }
+  IC_TRY(RunHooks(spec.hooks.create_container, creating_state, "createContainer"));
 
   if (ctx.new_mount_ns) {
     IC_TRY(EnterRootfs(rctx));
@@ -141,6 +150,12 @@ void InitMain(InitContext& ctx) {
     }
     // The real init continues; it is already in every joined namespace.
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  }
+  for (const std::string& tasks : ctx.self_join_tasks) {
+    if (auto r = fs::WriteFile(tasks, "0"); !r) {
+      (void)ctx.sync.SendError(std::move(r.error()).Wrap("join cgroup"));
+      ::_exit(1);
+    }
   }
   std::string state_json;
   auto plan = Setup(ctx, &state_json);

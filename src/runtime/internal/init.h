@@ -37,6 +37,16 @@ struct InitContext {
   uint64_t two_stage_unshare = 0;
   bool two_stage = false;
   const SeccompProgram* seccomp = nullptr;  // compiled by the parent, or null
+  // cgroup v1 "tasks" files the init writes "0" to, joining its cgroups by
+  // itself (see CreateContainer); empty: rune attaches it (kCgroupJoined).
+  std::vector<std::string> self_join_tasks;
+  // Fewer round trips (each is a wake-up of the other process, costly on a
+  // loaded host): the init waits for kGo only when rune must act first (id
+  // maps, cgroup attach) or its own hooks need the state (host pid), and
+  // stops at the createRuntime point only when prestart/createRuntime hooks
+  // exist.
+  bool wait_go = true;
+  bool stop_for_hooks = true;
 };
 
 // The container's init. Never returns: it execs the container process or
