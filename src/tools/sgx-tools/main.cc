@@ -6,7 +6,11 @@
 #include <optional>
 #include <string>
 
+#include "enclave/aesm/wire.h"
+#include "enclave/sim/state.h"
 #include "tools/sgx-tools/commands.h"
+#include "tools/sgx-tools/platform_commands.h"
+#include "tools/sgx-tools/verify_quote.h"
 
 namespace {
 
@@ -45,8 +49,9 @@ Result<std::string> Done(const Result<>& r) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"sgx-tools: Intel SGX quote and SIGSTRUCT utilities.\n"
+  CLI::App app{"sgx-tools: Intel SGX quote, SIGSTRUCT and platform utilities.\n"
                "EPID quotes are not supported (DCAP/ECDSA quotes v3, v4, v5 only).\n"
+               "AESM commands talk to Intel's aesmd or to aesmd-sim (the SIMULATED platform).\n"
                "`measure` will come with the enclave image format."};
   app.require_subcommand(1);
 
@@ -82,7 +87,85 @@ int main(int argc, char** argv) {
   verify_sig->add_option("FILE", file, "SIGSTRUCT file")->required();
   verify_sig->add_option("--mrenclave", mrenclave, "also require this ENCLAVEHASH (64 hex digits)");
 
+  tools::VerifyQuoteOptions vq;
+  auto* verify_quote = app.add_subcommand(
+      "verify-quote", "verify a DCAP quote with collateral (and a policy); prints status, advisories, claims");
+  verify_quote->add_option("--quote", vq.quote, "quote file (binary or hex)")->required();
+  verify_quote->add_option("--collateral-json", vq.collateral_json, "dcap-qvl collateral JSON");
+  verify_quote->add_option("--tcb-info", vq.tcb_info, "Intel PCS TCB Info JSON");
+  verify_quote->add_option("--qe-identity", vq.qe_identity, "Intel PCS QE identity JSON");
+  verify_quote->add_option("--pck-crl", vq.pck_crl, "PCK CA CRL (DER or PEM)");
+  verify_quote->add_option("--root-crl", vq.root_crl, "Intel SGX Root CA CRL (DER or PEM)");
+  verify_quote->add_option("--tcb-signing-cert", vq.tcb_signing_cert, "TCB signing certificate (DER or PEM)");
+  verify_quote->add_option("--root-ca", vq.root_ca, "trust anchor(s) replacing the built-in Intel SGX Root CA");
+  verify_quote->add_option("--at", vq.at, "verification time, RFC 3339 (default now)");
+  verify_quote->add_option("--policy", vq.policy, "policy JSON (mr_enclave, mr_signer, mr_td, ...)");
+  verify_quote->add_flag("--allow-debug", vq.allow_debug, "accept debug enclaves / TDs");
+  verify_quote->add_option("--accept-status", vq.accept_status, "acceptable TCB status (repeatable)");
+
+  // Platform commands: the AESM service (Intel's aesmd or aesmd-sim) and the
+  // sim platform.
+  std::string socket = inclavare::sgx::aesm::kDefaultSocket;
+  std::string quote_type = "ecdsa";
+  std::string targetinfo = "target_info.dat", report, quote = "quote.dat", token = "enclave.token";
+  std::string sim_dir = inclavare::sgx::sim::DefaultStateDir(), report_data;
+  bool force = false;
+  auto add_socket = [&](CLI::App* cmd) {
+    cmd->add_option("--socket", socket, "AESM socket (aesmd or aesmd-sim)")->capture_default_str();
+  };
+  auto add_quote_type = [&](CLI::App* cmd) {
+    cmd->add_option("--quote-type", quote_type, "quote type: ecdsa (DCAP); EPID types are not supported")
+        ->capture_default_str();
+  };
+
+  auto* gen_ti = app.add_subcommand("gen-qe-target-info", "get the quoting enclave's TARGETINFO from AESM");
+  gen_ti->add_option("--targetinfo", targetinfo, "TARGETINFO file to write (512 bytes)")->capture_default_str();
+  add_quote_type(gen_ti);
+  add_socket(gen_ti);
+
+  auto* gen_quote = app.add_subcommand("gen-quote", "get a DCAP quote v3 for a REPORT from AESM");
+  gen_quote->add_option("--report", report, "REPORT file (432 bytes) targeted at the QE")->required();
+  gen_quote->add_option("--quote", quote, "quote file to write")->capture_default_str();
+  add_quote_type(gen_quote);
+  add_socket(gen_quote);
+
+  auto* gen_token = app.add_subcommand("gen-token", "get a launch token (EINITTOKEN) for a SIGSTRUCT from AESM");
+  gen_token->add_option("--signature", file, "SIGSTRUCT file")->required();
+  gen_token->add_option("--token", token, "EINITTOKEN file to write (304 bytes)")->capture_default_str();
+  add_socket(gen_token);
+
+  auto* dump_report = app.add_subcommand("dump-report", "print a REPORT (432 bytes) as JSON");
+  dump_report->add_option("FILE", file, "REPORT file")->required();
+  auto* dump_ti = app.add_subcommand("dump-targetinfo", "print a TARGETINFO (512 bytes) as JSON");
+  dump_ti->add_option("FILE", file, "TARGETINFO file")->required();
+
+  auto* sim = app.add_subcommand("sim", "the SIMULATED SGX platform (no hardware; chains to a sim root CA)");
+  sim->require_subcommand(1);
+  auto* sim_init = sim->add_subcommand(
+      "init", "create the sim platform: secret, PCK chain, QE keys, collateral (dir 0700, keys 0600)");
+  sim_init->add_option("--dir", sim_dir, "state directory ($INCLAVARE_SIM_DIR or /var/lib/inclavare/sim)")
+      ->capture_default_str();
+  sim_init->add_flag("--force", force, "replace an existing sim platform (new secret and keys)");
+  auto* sim_report = sim->add_subcommand("report", "make a REPORT from a sample sim enclave, for a TARGETINFO");
+  sim_report->add_option("--dir", sim_dir, "state directory")->capture_default_str();
+  sim_report->add_option("--targetinfo", targetinfo, "TARGETINFO of the target (e.g. the QE's)")->required();
+  sim_report->add_option("--report-data", report_data, "REPORTDATA, up to 64 bytes as hex (zero-padded)");
+  sim_report->add_option("--key", key, "enclave signing key (RSA-3072 e=3 PEM; default: a fresh one)");
+  sim_report->add_option("--out", out, "REPORT file to write")->required();
+
   CLI11_PARSE(app, argc, argv);
+
+  if (gen_ti->parsed()) return Report("gen-qe-target-info", tools::GenQeTargetInfo(socket, quote_type, targetinfo));
+  if (gen_quote->parsed()) return Report("gen-quote", tools::GenQuote(socket, report, quote_type, quote));
+  if (gen_token->parsed()) return Report("gen-token", tools::GenToken(socket, file, token));
+  if (dump_report->parsed()) return Report("dump-report", tools::DumpReportFile(file));
+  if (dump_ti->parsed()) return Report("dump-targetinfo", tools::DumpTargetInfoFile(file));
+  if (sim_init->parsed()) return Report("sim init", tools::SimInit(sim_dir, force));
+  if (sim_report->parsed()) {
+    return Report("sim report", tools::SimReport(sim_dir, targetinfo, report_data, key, out));
+  }
+
+  if (verify_quote->parsed()) return Report("verify-quote", tools::VerifyQuoteCommand(vq));
 
   if (dump_quote->parsed()) return Report("dump-quote", tools::DumpQuoteFile(file));
   if (gen_key->parsed()) return Report("gen-key", Done(tools::GenKey(out)));

@@ -1,0 +1,85 @@
+// Key derivation of the sim platform: how EREPORT and EGETKEY turn the
+// simulated fuse key into report and seal keys.
+//
+// The hardware (SDM vol. 3D, 38.4 EGETKEY/EREPORT pseudocode) derives every
+// enclave key as AES-128-CMAC, keyed with a fused platform secret, over a
+// "key derivation buffer" that holds the key name and the identity fields the
+// key is bound to. The sim platform does the same, with the fuse key replaced
+// by a random 128-bit platform secret from the state directory (state.h):
+//
+//   key = AES-128-CMAC(platform_secret, KeyDerivation{...})
+//
+// KeyDerivation (below, byte-exact, 320 bytes, little-endian) is shaped after
+// KEYREQUEST and the SDM's derivation buffer. Which fields are filled:
+//
+//   REPORT key  (EREPORT for a target, or EGETKEY(REPORT) inside the target):
+//     key_name=REPORT, owner_epoch, cpu_svn (the platform's current CPUSVN),
+//     key_id (REPORT.KEYID), and of the TARGET enclave: mr_enclave,
+//     attributes, misc_select, config_id, config_svn. Nothing about the
+//     reporting enclave: any enclave on the platform can MAC for any target,
+//     only the target can check the MAC.
+//   SEAL key    (EGETKEY(SEAL)):
+//     key_name=SEAL, key_policy, owner_epoch, cpu_svn and isv_svn FROM THE
+//     REQUEST (may not exceed the platform's / the enclave's: older keys stay
+//     derivable, newer ones do not), key_id, mr_enclave if policy MRENCLAVE,
+//     mr_signer if policy MRSIGNER, isv_prod_id unless NOISVPRODID,
+//     attributes & (request mask | INIT | DEBUG) (so a debug enclave never
+//     shares seal keys with a production one), misc_select & misc_mask,
+//     config_id/config_svn if policy CONFIGID, isv_family_id /
+//     isv_ext_prod_id if those policies are set.
+//
+// Fields not bound are zero. Binding the owner epoch means re-running
+// `sgx-tools sim init` (new secret, new epoch) invalidates every sealed blob,
+// as an owner-epoch change does on hardware.
+#pragma once
+
+#include <array>
+#include <cstdint>
+
+#include "common/error.h"
+#include "enclave/sgx/arch.h"
+#include "enclave/sim/ossl.h"
+
+namespace inclavare::sgx::sim {
+
+using OwnerEpoch = std::array<uint8_t, 16>;
+
+// The platform's secret material and its current security version.
+struct PlatformKeys {
+  Key128 root_key{};       // the simulated fuse key
+  OwnerEpoch owner_epoch{};
+  CpuSvn cpu_svn{};        // the platform's current CPUSVN
+};
+
+struct __attribute__((packed)) KeyDerivation {
+  uint16_t key_name;
+  uint16_t key_policy;
+  uint16_t isv_svn;
+  uint16_t isv_prod_id;
+  uint16_t config_svn;
+  uint8_t reserved1[6];
+  CpuSvn cpu_svn;
+  Attributes attributes;
+  MiscSelect misc_select;
+  uint8_t reserved2[12];
+  Measurement256 mr_enclave;
+  Measurement256 mr_signer;
+  KeyId key_id;
+  OwnerEpoch owner_epoch;
+  ConfigId config_id;
+  IsvFamilyId isv_family_id;
+  IsvExtProdId isv_ext_prod_id;
+  uint8_t reserved3[48];
+};
+static_assert(sizeof(KeyDerivation) == 320);
+
+// AES-128-CMAC(keys.root_key, derivation).
+Result<Key128> DeriveKey(const PlatformKeys& keys, const KeyDerivation& derivation);
+
+// The report key for a target enclave (see above).
+Result<Key128> DeriveReportKey(const PlatformKeys& keys, const TargetInfo& target, const KeyId& key_id);
+
+// The MAC of a REPORT: AES-128-CMAC over its first 384 bytes (the body).
+Result<Mac> ReportMac(const Key128& report_key, const ReportBody& body);
+
+}  // namespace inclavare::sgx::sim

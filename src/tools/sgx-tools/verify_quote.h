@@ -1,0 +1,39 @@
+// `sgx-tools verify-quote`: verifies a DCAP quote (SGX v3, TDX v4/v5) with
+// collateral from files and an optional appraisal policy; the logic is in
+// ic::attest, this only maps flags to it.
+//
+//   VerifyQuoteOptions o;
+//   o.quote = "quote.bin";  o.collateral_json = "collateral.json";
+//   o.at = "2025-07-19T10:01:17Z";
+//   IC_ASSIGN_OR_RETURN(std::string json, VerifyQuoteCommand(o));
+//
+// Collateral is either one dcap-qvl JSON (--collateral-json) or the Intel
+// PCS files (--tcb-info, --qe-identity, --pck-crl, optional --root-crl and
+// --tcb-signing-cert; Fortanix wrappers accepted too). --root-ca replaces the
+// built-in Intel SGX Root CA (e.g. with a test or simulated root). The
+// result is the verdict JSON plus "policy": "accepted"; any failure
+// (signature, chain, collateral, TCB, policy) is an error naming the reason.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/error.h"
+
+namespace inclavare::sgx::tools {
+
+struct VerifyQuoteOptions {
+  std::string quote;
+  std::string collateral_json;
+  std::string tcb_info, qe_identity, pck_crl, root_crl, tcb_signing_cert;
+  std::string root_ca;
+  std::string at;      // RFC 3339; empty: now
+  std::string policy;  // JSON policy file (attest/policy.h ParsePolicyJson)
+  bool allow_debug = false;
+  std::vector<std::string> accept_status;
+};
+
+Result<std::string> VerifyQuoteCommand(const VerifyQuoteOptions& options);
+
+}  // namespace inclavare::sgx::tools
