@@ -17,6 +17,7 @@ namespace inclavare::attest {
 
 struct DcapVerifier::State {
   int64_t time = 0;
+  bool accept_sim_qe = false;
   std::vector<std::string> warnings;
   TcbInfo tcb_info;
   EnclaveIdentity qe_identity;
@@ -237,6 +238,9 @@ Result<DcapVerifier> DcapVerifier::Create(const Collateral& c, const VerifyOptio
   v.state_ = std::make_unique<State>();
   State& s = *v.state_;
   s.time = o.time ? *o.time : NowUnix();
+  if (o.accept_sim_qe && o.root_ca_pem.empty())
+    return InvalidArgument("accepting the simulated QE needs an explicitly configured trust anchor (the sim root)");
+  s.accept_sim_qe = o.accept_sim_qe;
 
   // Documents: parse first so date errors name the document.
   IC_ASSIGN_OR_RETURN(s.tcb_info, ParseTcbInfo(c.tcb_info.body));
@@ -308,8 +312,12 @@ Result<Verdict> DcapVerifier::Verify(std::span<const uint8_t> bytes) const {
   if (q.cert_data.data() + q.cert_data.size() != bytes.data() + q.size) {
     return InvalidArgument("quote: bytes after the certification data inside the signature data");
   }
-  if (q.header.qe_vendor_id != sgx::kIntelQeVendorId) {
-    return Error(ErrorCode::kPermissionDenied, "quote: QE vendor id is not Intel's");
+  if (q.header.qe_vendor_id != sgx::kIntelQeVendorId &&
+      !(s.accept_sim_qe && q.header.qe_vendor_id == sgx::kSimQeVendorId)) {
+    return Error(ErrorCode::kPermissionDenied,
+                 q.header.qe_vendor_id == sgx::kSimQeVendorId
+                     ? "quote: from the simulated QE, which is not accepted (sim platform not configured as trusted)"
+                     : "quote: QE vendor id is not Intel's");
   }
   const bool tdx = q.is_tdx();
   if ((s.tcb_info.id == "TDX") != tdx) {

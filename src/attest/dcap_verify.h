@@ -68,6 +68,10 @@ struct VerifyOptions {
   // Fail when the collateral has no Root CA CRL (default: warn and check only
   // the PCK CA CRL).
   bool require_root_crl = false;
+  // Accept quotes from the simulated QE (sgx::kSimQeVendorId). Only together
+  // with an explicit root_ca_pem (the sim root): sim evidence never verifies
+  // against the built-in Intel root, and the chain must still verify.
+  bool accept_sim_qe = false;
 };
 
 struct Verdict {

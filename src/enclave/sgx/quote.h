@@ -81,6 +81,12 @@ enum class BodyType : uint16_t {
 inline constexpr std::array<uint8_t, 16> kIntelQeVendorId = {0x93, 0x9a, 0x72, 0x33, 0xf7, 0x9c,
                                                              0x4c, 0xa9, 0x94, 0x0a, 0x0d, 0xb3,
                                                              0x95, 0x7f, 0x06, 0x07};
+// The QE vendor id of the simulated quoting enclave (src/enclave/sim):
+// 5c1e7a0d-3b52-4f5e-9d2a-51b0c0de51a0. Never Intel's, so a sim quote cannot
+// pass for one from Intel's QE; verifiers accept it only when told to and
+// with the sim root as an explicitly configured trust anchor.
+inline constexpr std::array<uint8_t, 16> kSimQeVendorId = {0x5c, 0x1e, 0x7a, 0x0d, 0x3b, 0x52, 0x4f, 0x5e,
+                                                           0x9d, 0x2a, 0x51, 0xb0, 0xc0, 0xde, 0x51, 0xa0};
 
 struct __attribute__((packed)) QuoteHeader {
   uint16_t version;        // 3, 4 or 5

@@ -50,14 +50,13 @@
 
 #include "common/error.h"
 #include "enclave/sgx/arch.h"
+#include "enclave/sgx/quote.h"
 #include "enclave/sim/enclave.h"
 #include "enclave/sim/state.h"
 
 namespace inclavare::sgx::sim {
 
-// 5c1e7a0d-3b52-4f5e-9d2a-51b0c0de51a0 (the "SIMULATED" QE vendor).
-inline constexpr std::array<uint8_t, 16> kSimQeVendorId = {0x5c, 0x1e, 0x7a, 0x0d, 0x3b, 0x52, 0x4f, 0x5e,
-                                                           0x9d, 0x2a, 0x51, 0xb0, 0xc0, 0xde, 0x51, 0xa0};
+// The sim QE's vendor id is sgx::kSimQeVendorId (enclave/sgx/quote.h).
 inline constexpr uint16_t kSimQeIsvProdId = 1;
 // SECS attributes of the sim QE (INIT is added by EINIT).
 inline constexpr Attributes kSimQeAttributes{kAttrMode64Bit | kAttrProvisionKey, kXfrmLegacy};

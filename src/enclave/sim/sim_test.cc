@@ -12,6 +12,8 @@
 #include "common/fs.h"
 #include "enclave/sgx/hex.h"
 #include "enclave/sgx/quote.h"
+#include "attest/collateral.h"
+#include "attest/dcap_verify.h"
 #include "enclave/sim/collateral.h"
 #include "enclave/sim/pki.h"
 #include "enclave/sim/qe.h"
@@ -381,6 +383,49 @@ TEST_F(SimTest, QuoteParsesAndVerifiesToSimRoot) {
   auto qb = ParseQuote(bad);
   ASSERT_TRUE(qb);
   EXPECT_FALSE(EcdsaVerifyRaw(att->get(), qb->signed_data, qb->signature));
+}
+
+// Issue 5: "Sim quotes verify only with the sim root configured".
+TEST_F(SimTest, SimQuotesVerifyOnlyWithSimRootConfigured) {
+  Enclave app = App();
+  QuotingEnclave qe = Qe();
+  ReportData data{};
+  auto report = app.CreateReport(*qe.GetTargetInfo(), data);
+  ASSERT_TRUE(report);
+  auto quote = qe.GetQuote(*report);
+  ASSERT_TRUE(quote) << quote.error().ToString();
+  std::string c = *dir_ + "/collateral/";
+  attest::CollateralFiles files;
+  files.tcb_info = c + "tcb_info.json";
+  files.qe_identity = c + "qe_identity.json";
+  files.pck_crl = c + "pck_platform_ca.crl.der";
+  files.root_ca_crl = c + "root_ca.crl.der";
+  files.tcb_signing_chain = c + "tcb_signing_chain.pem";
+  auto collateral = attest::LoadCollateralFiles(files);
+  ASSERT_TRUE(collateral) << collateral.error().ToString();
+  auto root = fs::ReadFile(*dir_ + "/root_ca.pem");
+  ASSERT_TRUE(root);
+
+  attest::VerifyOptions trusted;
+  trusted.root_ca_pem = *root;
+  trusted.accept_sim_qe = true;
+  auto ok = attest::VerifyQuote(*quote, *collateral, trusted);
+  ASSERT_TRUE(ok) << ok.error().ToString();
+  EXPECT_EQ(ok->status, attest::TcbStatus::kUpToDate) << attest::TcbStatusName(ok->status);
+
+  // The sim root alone is not enough: the sim QE must be accepted explicitly.
+  attest::VerifyOptions root_only;
+  root_only.root_ca_pem = *root;
+  auto refused = attest::VerifyQuote(*quote, *collateral, root_only);
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.error().ToString().find("simulated QE"), std::string::npos) << refused.error().ToString();
+
+  // Accepting the sim QE without naming the sim root is refused outright...
+  attest::VerifyOptions no_root;
+  no_root.accept_sim_qe = true;
+  EXPECT_FALSE(attest::VerifyQuote(*quote, *collateral, no_root));
+  // ...and the default (Intel) trust anchors never accept a sim chain.
+  EXPECT_FALSE(attest::VerifyQuote(*quote, *collateral, attest::VerifyOptions{}));
 }
 
 TEST_F(SimTest, QeRefusesWrongTargetAndTamperedReport) {

@@ -101,6 +101,8 @@ int main(int argc, char** argv) {
   verify_quote->add_option("--at", vq.at, "verification time, RFC 3339 (default now)");
   verify_quote->add_option("--policy", vq.policy, "policy JSON (mr_enclave, mr_signer, mr_td, ...)");
   verify_quote->add_flag("--allow-debug", vq.allow_debug, "accept debug enclaves / TDs");
+  verify_quote->add_flag("--sim", vq.accept_sim_qe,
+                         "accept quotes from the SIMULATED quoting enclave (requires --root-ca with the sim root)");
   verify_quote->add_option("--accept-status", vq.accept_status, "acceptable TCB status (repeatable)");
 
   // Platform commands: the AESM service (Intel's aesmd or aesmd-sim) and the

@@ -59,6 +59,7 @@ Result<std::string> VerifyQuoteCommand(const VerifyQuoteOptions& o) {
     IC_ASSIGN_OR_RETURN(policy, ParsePolicyJson(text).Wrap(o.policy));
   }
   if (o.allow_debug) policy.allow_debug = true;
+  vo.accept_sim_qe = o.accept_sim_qe;
   for (const auto& s : o.accept_status) {
     IC_ASSIGN_OR_RETURN(TcbStatus st, ParseTcbStatus(s).Wrap("--accept-status"));
     policy.accepted_statuses.push_back(st);

@@ -31,6 +31,7 @@ struct VerifyQuoteOptions {
   std::string at;      // RFC 3339; empty: now
   std::string policy;  // JSON policy file (attest/policy.h ParsePolicyJson)
   bool allow_debug = false;
+  bool accept_sim_qe = false;  // --sim: trust the simulated QE (needs --root-ca = the sim root)
   std::vector<std::string> accept_status;
 };
 
