@@ -48,8 +48,6 @@ Result<> Start(const GlobalOptions& g, const std::string& id);
 // (128 + signal when killed by one).
 Result<int> Run(const GlobalOptions& g, const CreateOptions& o, bool detach);
 
-Result<oci::State> GetState(const GlobalOptions& g, const std::string& id);
-
 // Sends sig to the init (or with all, every process of the container's
 // cgroup). A stopped container is an error, as with runc.
 Result<> Kill(const GlobalOptions& g, const std::string& id, int sig, bool all);

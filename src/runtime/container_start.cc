@@ -53,12 +53,6 @@ Result<> Start(const GlobalOptions& g, const std::string& id) {
   return internal::StartContainer(dir, rec);
 }
 
-Result<oci::State> GetState(const GlobalOptions& g, const std::string& id) {
-  IC_ASSIGN_OR_RETURN(StateDir dir, StateDir::Open(g.root, id));
-  IC_ASSIGN_OR_RETURN(ContainerRecord rec, dir.Load());
-  return ToOciState(rec, DeriveStatus(rec, dir));
-}
-
 Result<ContainerInfo> Inspect(const GlobalOptions& g, const std::string& id) {
   IC_ASSIGN_OR_RETURN(StateDir dir, StateDir::Open(g.root, id));
   IC_ASSIGN_OR_RETURN(ContainerRecord rec, dir.Load());
