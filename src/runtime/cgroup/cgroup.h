@@ -1,4 +1,6 @@
-// cgroup management for rune (the cgroupfs driver; systemd is a later task).
+// cgroup management for rune (the cgroupfs driver). The systemd driver
+// (--systemd-cgroup, D-Bus) does not exist: systemd.h only validates its
+// cgroupsPath form and reports when systemd is not running.
 //
 // Supports cgroup v1 (legacy and hybrid layouts: one hierarchy per controller
 // under /sys/fs/cgroup/<controller>, cgroup2 possibly at .../unified) and
@@ -68,10 +70,12 @@
 // kernel evaluates them like the spec: later rules win). Re-applying to a
 // running container (`rune update`) therefore passes through the rules'
 // first state (usually deny-all) for a moment; runc avoids that with a rule
-// emulator that writes only the difference -- a known gap. v2 needs an eBPF
-// program (a later task): Apply returns Unimplemented when the rules are not
-// "default" (see IsDefaultDeviceRules); default rules are accepted but NOT
-// enforced on v2 yet (debug log) -- a known gap.
+// emulator that writes only the difference -- a known gap. v2 has no device
+// files: Apply compiles the rules into a BPF_PROG_TYPE_CGROUP_DEVICE program
+// that behaves like v1 (runc's emulator semantics, see devices_bpf.h) and
+// attaches it to the cgroup, atomically replacing the previous one, so
+// `rune update` has no window without a filter. An empty rule list leaves
+// the devices of either version alone.
 //
 // Errors: Create() on a read-only or non-delegated tree (rootless) returns
 // kPermissionDenied whose message says so; the caller decides whether to run
@@ -101,6 +105,7 @@
 #include "common/unique_fd.h"
 #include "oci/resources.h"
 #include "runtime/cgroup/cgroup_fs.h"
+#include "runtime/cgroup/stats.h"
 
 namespace inclavare::runtime::cgroup {
 
@@ -192,6 +197,11 @@ class Manager {
   // v2: an O_PATH fd of the cgroup dir for clone3(CLONE_INTO_CGROUP).
   // v1: kUnimplemented.
   virtual Result<UniqueFd> OpenCgroupDir() = 0;
+
+  // Resource-usage statistics (`rune events`); see stats.h for the files
+  // read and the v2 -> v1 conversions. A cgroup directory that no longer
+  // exists is kNotFound; malformed files are errors naming the file.
+  virtual Result<Stats> GetStats() = 0;
 };
 
 // Resolves the directories for a new container (no mkdir yet; call Create()).
@@ -207,10 +217,6 @@ Result<std::unique_ptr<Manager>> LoadManager(const Paths& paths, const Options& 
 // /dev/ptmx, /dev/net/tun. rune create appends these after the spec's rules,
 // as runc does.
 std::vector<oci::LinuxDeviceCgroup> DefaultAllowedDevices();
-
-// True when rules only consist of deny-all / allow-all rules and entries of
-// DefaultAllowedDevices() -- what v2 accepts without an eBPF program.
-bool IsDefaultDeviceRules(const std::vector<oci::LinuxDeviceCgroup>& rules);
 
 // Conversions from v1 (OCI) units to v2 files, as runc does.
 // cpu.shares [2, 262144] -> cpu.weight [1, 10000], with 1024 -> 100: the

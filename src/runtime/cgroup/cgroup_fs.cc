@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "common/fs.h"
+#include "runtime/cgroup/devices_bpf.h"
 
 namespace inclavare::runtime::cgroup {
 namespace {
@@ -76,6 +77,10 @@ class RealFs final : public CgroupFs {
     int fd = ::open(path.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0) return ErrnoError("open " + path);
     return UniqueFd(fd);
+  }
+
+  Result<> SetDeviceFilter(const std::string& path, const DeviceFilter& filter) override {
+    return AttachDeviceFilter(path, filter);
   }
 };
 

@@ -27,6 +27,8 @@
 
 namespace inclavare::runtime::cgroup {
 
+struct DeviceFilter;  // devices_bpf.h
+
 class CgroupFs {
  public:
   virtual ~CgroupFs() = default;
@@ -48,6 +50,9 @@ class CgroupFs {
   virtual Result<std::vector<std::string>> ListDirs(const std::string& path) = 0;
   // An O_PATH|O_DIRECTORY fd, e.g. for clone3(CLONE_INTO_CGROUP).
   virtual Result<UniqueFd> OpenDir(const std::string& path) = 0;
+  // cgroup v2: makes filter the device program of the cgroup at path,
+  // replacing the previous one without a window (AttachDeviceFilter).
+  virtual Result<> SetDeviceFilter(const std::string& path, const DeviceFilter& filter) = 0;
 };
 
 // The process-wide real implementation (plain syscalls).

@@ -31,6 +31,7 @@
 #include "common/fs.h"
 #include "runtime/cgroup/cgroup.h"
 #include "runtime/cgroup/cgroup_fs.h"
+#include "runtime/cgroup/devices_bpf.h"
 
 namespace inclavare::runtime::cgroup::testing {
 
@@ -51,9 +52,12 @@ class FakeCgroupFs : public CgroupFs {
     int err;
     int count;
   };
-  std::vector<Fault> mkdir_faults, rmdir_faults, write_faults;
+  std::vector<Fault> mkdir_faults, rmdir_faults, write_faults, device_filter_faults;
 
   std::vector<std::pair<std::string, std::string>> writes;  // every WriteFile
+  // Every SetDeviceFilter (cgroup dir, program), in order; the last one per
+  // directory is the attached program.
+  std::vector<std::pair<std::string, DeviceFilter>> device_filters;
 
   Result<int64_t> FsType(const std::string& path) override {
     auto it = fs_types.find(path);
@@ -113,6 +117,12 @@ class FakeCgroupFs : public CgroupFs {
     return RealCgroupFs().ListDirs(path);
   }
   Result<UniqueFd> OpenDir(const std::string& path) override { return RealCgroupFs().OpenDir(path); }
+  Result<> SetDeviceFilter(const std::string& path, const DeviceFilter& filter) override {
+    if (int err = TakeFault(device_filter_faults, path)) return ErrnoError("device filter " + path, err);
+    if (!fs::Exists(path)) return ErrnoError("open " + path, ENOENT);
+    device_filters.emplace_back(path, filter);
+    return {};
+  }
 
   // Values written to files whose path ends with suffix, in order.
   std::vector<std::string> WritesTo(const std::string& suffix) const {

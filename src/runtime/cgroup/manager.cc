@@ -138,35 +138,6 @@ std::vector<oci::LinuxDeviceCgroup> DefaultAllowedDevices() {
   };
 }
 
-namespace {
-
-bool IsAllDevices(const oci::LinuxDeviceCgroup& r) {
-  bool all_types = !r.type || r.type->empty() || *r.type == "a";
-  bool all_access = !r.access || r.access->empty() || *r.access == "rwm";
-  return all_types && !r.major && !r.minor && all_access;
-}
-
-}  // namespace
-
-bool IsDefaultDeviceRules(const std::vector<oci::LinuxDeviceCgroup>& rules) {
-  static const std::vector<oci::LinuxDeviceCgroup> kDefaults = DefaultAllowedDevices();
-  for (const auto& r : rules) {
-    if (IsAllDevices(r)) continue;  // deny-all or allow-all
-    if (!r.allow) return false;
-    bool found = false;
-    for (const auto& d : kDefaults) {
-      // An absent access means "rwm"; absent type means "a" (not default).
-      std::string access = r.access && !r.access->empty() ? *r.access : "rwm";
-      if (r.type == d.type && r.major == d.major && r.minor == d.minor && access == *d.access) {
-        found = true;
-        break;
-      }
-    }
-    if (!found) return false;
-  }
-  return true;
-}
-
 uint64_t ConvertCpuSharesToWeight(uint64_t shares) {
   if (shares == 0) return 0;
   if (shares <= 2) return 1;

@@ -6,6 +6,7 @@
 #include "common/fs.h"
 #include "common/log.h"
 #include "runtime/cgroup/internal.h"
+#include "runtime/cgroup/stats_internal.h"
 
 namespace inclavare::runtime::cgroup::internal {
 namespace {
@@ -135,6 +136,8 @@ class V1Manager final : public Manager {
   Result<UniqueFd> OpenCgroupDir() override {
     return Unimplemented("cgroup v1 has no single cgroup directory (CLONE_INTO_CGROUP is v2 only)");
   }
+
+  Result<Stats> GetStats() override { return ReadV1Stats(fs_, paths_, HugePageSizes()); }
 
  private:
   Result<std::string> Dir(const char* controller, std::string_view field) {

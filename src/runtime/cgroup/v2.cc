@@ -5,7 +5,9 @@
 
 #include "common/fs.h"
 #include "common/log.h"
+#include "runtime/cgroup/devices_bpf.h"
 #include "runtime/cgroup/internal.h"
+#include "runtime/cgroup/stats_internal.h"
 
 namespace inclavare::runtime::cgroup::internal {
 namespace {
@@ -71,12 +73,18 @@ class V2Manager final : public Manager {
   }
 
   Result<> Apply(const oci::LinuxResources& r) override {
-    if (!r.devices.empty() && !IsDefaultDeviceRules(r.devices))
-      return Unimplemented(FieldPath("devices") +
-                           ": custom device rules on cgroup v2 need an eBPF device program, "
-                           "which rune does not implement yet");
-    if (!r.devices.empty())
-      IC_LOG(Debug, "cgroup v2: default device rules are not enforced yet (no eBPF program)");
+    // Devices: an eBPF program replaces the previous one (devices_bpf.h);
+    // no rules leave the attached program alone. Without the privilege for
+    // bpf(2) (rootless) they are not enforced, as with runc.
+    if (!r.devices.empty()) {
+      IC_ASSIGN_OR_RETURN(DeviceFilter filter, CompileDeviceFilter(r.devices));
+      auto attached = fs_.SetDeviceFilter(dir_, filter);
+      if (!attached && attached.error().code() == ErrorCode::kPermissionDenied && BpfUnprivileged())
+        IC_LOG(Warn, "{}: not enforced, no privilege for eBPF device programs: {}", FieldPath("devices"),
+               attached.error().ToString());
+      else if (!attached)
+        return std::move(attached.error()).Wrap(FieldPath("devices"));
+    }
     if (r.memory) IC_TRY(ApplyMemory(*r.memory));
     if (r.cpu) IC_TRY(ApplyCpu(*r.cpu));
     if (r.pids && r.pids->limit) {
@@ -169,6 +177,8 @@ class V2Manager final : public Manager {
   Result<> Destroy() override { return RemoveCgroup(fs_, dir_); }
 
   Result<UniqueFd> OpenCgroupDir() override { return fs_.OpenDir(dir_); }
+
+  Result<Stats> GetStats() override { return ReadV2Stats(fs_, dir_, HugePageSizes()); }
 
  private:
   // Enables in dir/cgroup.subtree_control every controller dir offers that

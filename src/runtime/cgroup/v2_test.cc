@@ -5,7 +5,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstring>
+
 #include "runtime/cgroup/cgroup.h"
+#include "runtime/cgroup/devices_bpf.h"
 #include "runtime/cgroup/fake_cgroup_fs.h"
 
 namespace inclavare::runtime::cgroup {
@@ -250,16 +253,37 @@ TEST_F(CgroupV2Test, Unified) {
 }
 
 TEST_F(CgroupV2Test, Devices) {
+  // The rules become one eBPF program for the container's cgroup
+  // (devices_bpf_test.cc checks what the programs do); no files are written.
+  auto same = [](const DeviceFilter& a, const DeviceFilter& b) {
+    return a.insns.size() == b.insns.size() &&
+           std::memcmp(a.insns.data(), b.insns.data(), a.insns.size() * sizeof(bpf_insn)) == 0;
+  };
   oci::LinuxResources r;
   r.devices = {{false, std::nullopt, std::nullopt, std::nullopt, "rwm"}};
   auto defaults = DefaultAllowedDevices();
   r.devices.insert(r.devices.end(), defaults.begin(), defaults.end());
-  ExpectApply(r);  // default rules: accepted (not enforced yet)
+  r.devices.push_back({true, "c", 10, 229, "rwm"});  // /dev/fuse: beyond the defaults
+  ExpectApply(r);
   EXPECT_TRUE(tree_->fs.writes.empty());
-  r.devices.push_back({true, "c", 10, 229, "rwm"});
+  ASSERT_EQ(tree_->fs.device_filters.size(), 1u);
+  EXPECT_EQ(tree_->fs.device_filters[0].first, tree_->Path("c1"));
+  EXPECT_TRUE(same(tree_->fs.device_filters[0].second, *CompileDeviceFilter(r.devices)));
+  // `update` without device rules leaves the program alone.
+  ExpectApply(oci::LinuxResources{});
+  EXPECT_EQ(tree_->fs.device_filters.size(), 1u);
+  // Invalid rules fail before anything is attached.
+  r.devices.push_back({true, "x", 1, 1, "rwm"});
   Error e = ApplyError(r);
-  EXPECT_EQ(e.code(), ErrorCode::kUnimplemented);
-  EXPECT_THAT(e.message(), HasSubstr("linux.resources.devices: custom device rules"));
+  EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
+  EXPECT_THAT(e.message(), HasSubstr("linux.resources.devices[13].type"));
+  EXPECT_EQ(tree_->fs.device_filters.size(), 1u);
+  // Attach failures name the field.
+  r.devices.pop_back();
+  tree_->fs.device_filter_faults.push_back({"c1", EPERM, 1});
+  e = ApplyError(r);
+  EXPECT_EQ(e.code(), ErrorCode::kPermissionDenied);
+  EXPECT_THAT(e.message(), HasSubstr("linux.resources.devices"));
 }
 
 TEST_F(CgroupV2Test, FreezeThawState) {
