@@ -10,6 +10,7 @@
 #include "enclave/sgx/dump.h"
 #include "enclave/sgx/hex.h"
 #include "enclave/sgx/quote.h"
+#include "enclave/sim/image.h"
 
 namespace inclavare::sgx::tools {
 
@@ -155,6 +156,26 @@ Result<std::string> VerifySigStructFile(const std::string& path, const std::opti
   IC_TRY(VerifySigStruct(ss, expected).Wrap(path));
   IC_ASSIGN_OR_RETURN(Measurement256 mrsigner, SigStructMrSigner(ss));
   return "OK mrenclave=" + HexEncode(ss.body.enclave_hash) + " mrsigner=" + HexEncode(mrsigner);
+}
+
+Result<std::string> Measure(const std::string& image_path, const std::string& config_path, bool json) {
+  IC_ASSIGN_OR_RETURN(sim::ImageIdentity id, sim::MeasureImageFile(image_path, config_path));
+  return json ? sim::ImageIdentityJson(id) : HexEncode(id.mr_enclave);
+}
+
+Result<> SignEnclave(const SigStructOptions& options, const std::string& image_path, const std::string& config_path,
+                     const std::string& key_path, const std::string& out_path) {
+  IC_ASSIGN_OR_RETURN(sim::ImageIdentity id, sim::MeasureImageFile(image_path, config_path));
+  SigStructOptions o = options;
+  const Attributes a = id.config.attributes();
+  o.mrenclave_hex = HexEncode(id.mr_enclave);
+  o.attributes = std::to_string(a.flags);
+  o.xfrm = std::to_string(a.xfrm);
+  o.misc_select = std::to_string(id.config.misc_select);
+  o.misc_mask = std::to_string(id.config.misc_mask);
+  o.isv_prod_id = std::to_string(id.config.isv_prod_id);
+  o.isv_svn = std::to_string(id.config.isv_svn);
+  return Sign(o, key_path, out_path);
 }
 
 }  // namespace inclavare::sgx::tools

@@ -13,8 +13,12 @@
 //   IC_TRY(tools::CatSig("unsigned.bin", "sig.bin", "pub.pem", "sigstruct.bin"));
 //
 // Output files are written atomically; key files with mode 0600. Errors name
-// the file or flag at fault. `measure` is not here yet: it needs the enclave
-// image format, which does not exist yet (issue 4, later part).
+// the file or flag at fault.
+//
+// Enclave images (docs/sim-platform.md, "Enclave images"):
+//
+//   IC_ASSIGN_OR_RETURN(std::string mr, tools::Measure("encl.so", "encl.json", /*json=*/false));
+//   IC_TRY(tools::SignEnclave(o, "encl.so", "encl.json", "key.pem", "encl.sig"));
 #pragma once
 
 #include <cstdint>
@@ -71,5 +75,18 @@ Result<std::string> DumpSigStructFile(const std::string& path);
 // given); returns a one-line summary "OK mrenclave=<hex> mrsigner=<hex>".
 Result<std::string> VerifySigStructFile(const std::string& path,
                                         const std::optional<std::string>& mrenclave_hex);
+
+// MRENCLAVE of an enclave image with its config (empty path: the default
+// config): 64 hex digits, or with json the identity a SIGSTRUCT must carry.
+Result<std::string> Measure(const std::string& image_path, const std::string& config_path, bool json);
+
+// sign for an enclave image: MRENCLAVE, ATTRIBUTES (MODE64BIT, DEBUG per the
+// config, XFRM x87|SSE), MISCSELECT/MISCMASK, ISVPRODID and ISVSVN come from
+// the image and its config; options supplies the masks (ATTRIBUTEMASK,
+// XFRM mask), date, vendor and header type. options.mrenclave_hex,
+// attributes, xfrm, misc_select, misc_mask, isv_prod_id and isv_svn are
+// ignored (main.cc refuses those flags together with --enclave).
+Result<> SignEnclave(const SigStructOptions& options, const std::string& image_path, const std::string& config_path,
+                     const std::string& key_path, const std::string& out_path);
 
 }  // namespace inclavare::sgx::tools

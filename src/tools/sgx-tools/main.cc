@@ -17,8 +17,9 @@ namespace {
 using inclavare::Result;
 namespace tools = inclavare::sgx::tools;
 
-void AddSigStructFlags(CLI::App* cmd, tools::SigStructOptions& o) {
-  cmd->add_option("--mrenclave", o.mrenclave_hex, "enclave measurement (64 hex digits)")->required();
+void AddSigStructFlags(CLI::App* cmd, tools::SigStructOptions& o, bool mrenclave_required = true) {
+  cmd->add_option("--mrenclave", o.mrenclave_hex, "enclave measurement (64 hex digits)")
+      ->required(mrenclave_required);
   cmd->add_option("--attributes", o.attributes, "ATTRIBUTES.FLAGS required (default 0x4 = MODE64BIT)");
   cmd->add_option("--attributes-mask", o.attributes_mask, "flag bits EINIT enforces (default all)");
   cmd->add_option("--xfrm", o.xfrm, "ATTRIBUTES.XFRM required (default 0x3)");
@@ -51,8 +52,7 @@ Result<std::string> Done(const Result<>& r) {
 int main(int argc, char** argv) {
   CLI::App app{"sgx-tools: Intel SGX quote, SIGSTRUCT and platform utilities.\n"
                "EPID quotes are not supported (DCAP/ECDSA quotes v3, v4, v5 only).\n"
-               "AESM commands talk to Intel's aesmd or to aesmd-sim (the SIMULATED platform).\n"
-               "`measure` will come with the enclave image format."};
+               "AESM commands talk to Intel's aesmd or to aesmd-sim (the SIMULATED platform)."};
   app.require_subcommand(1);
 
   std::string file, out, key, data, sig, pubkey;
@@ -65,10 +65,21 @@ int main(int argc, char** argv) {
   auto* gen_key = app.add_subcommand("gen-key", "generate an RSA-3072 (e=3) enclave signing key");
   gen_key->add_option("--out", out, "private key PEM to write (mode 0600)")->required();
 
+  std::string enclave, enclave_config;
+  bool measure_json = false;
+  auto* measure = app.add_subcommand("measure", "print the MRENCLAVE of an enclave image (sim image format)");
+  measure->add_option("--enclave", enclave, "enclave image (freestanding x86-64 ELF shared object)")->required();
+  measure->add_option("--config", enclave_config, "enclave config JSON (default: the defaults)");
+  measure->add_flag("--json", measure_json, "print the identity a SIGSTRUCT must carry, as JSON");
+
   auto* sign = app.add_subcommand("sign", "build and sign a SIGSTRUCT with a private key");
   sign->add_option("--key", key, "RSA-3072 e=3 private key PEM")->required();
   sign->add_option("--out", out, "SIGSTRUCT file to write (1808 bytes)")->required();
-  AddSigStructFlags(sign, opts);
+  sign->add_option("--enclave", enclave,
+                   "sign for this enclave image: MRENCLAVE, ATTRIBUTES, MISCSELECT, ISVPRODID, ISVSVN "
+                   "from the image and --config");
+  sign->add_option("--config", enclave_config, "enclave config JSON, with --enclave");
+  AddSigStructFlags(sign, opts, /*mrenclave_required=*/false);
 
   auto* gendata = app.add_subcommand("gendata", "write the 256 bytes to sign (header || body)");
   gendata->add_option("--out", out, "signing data file to write")->required();
@@ -171,7 +182,27 @@ int main(int argc, char** argv) {
 
   if (dump_quote->parsed()) return Report("dump-quote", tools::DumpQuoteFile(file));
   if (gen_key->parsed()) return Report("gen-key", Done(tools::GenKey(out)));
-  if (sign->parsed()) return Report("sign", Done(tools::Sign(opts, key, out)));
+  if (measure->parsed()) return Report("measure", tools::Measure(enclave, enclave_config, measure_json));
+  if (sign->parsed()) {
+    if (enclave.empty()) {
+      if (!enclave_config.empty()) {
+        return Report("sign", inclavare::InvalidArgument("--config needs --enclave"));
+      }
+      if (opts.mrenclave_hex.empty()) {
+        return Report("sign", inclavare::InvalidArgument("--mrenclave or --enclave is required"));
+      }
+      return Report("sign", Done(tools::Sign(opts, key, out)));
+    }
+    for (const char* flag : {"--mrenclave", "--attributes", "--xfrm", "--misc-select", "--misc-mask", "--isvprodid",
+                             "--isvsvn"}) {
+      if (sign->count(flag) > 0) {
+        return Report("sign", inclavare::InvalidArgument(std::string(flag) +
+                                                         " cannot be combined with --enclave: the value comes "
+                                                         "from the image and its config"));
+      }
+    }
+    return Report("sign", Done(tools::SignEnclave(opts, enclave, enclave_config, key, out)));
+  }
   if (gendata->parsed()) return Report("gendata", Done(tools::GenData(opts, out)));
   if (catsig->parsed()) return Report("catsig", Done(tools::CatSig(data, sig, pubkey, out)));
   if (dump_sig->parsed()) return Report("dump-sigstruct", tools::DumpSigStructFile(file));
