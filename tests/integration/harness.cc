@@ -1,6 +1,7 @@
 #include "tests/integration/harness.h"
 
 #include <fcntl.h>
+#include <grp.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/mount.h>
@@ -289,6 +290,10 @@ Proc Runtime::Spawn(const std::vector<std::string>& args, const SpawnOptions& op
   std::vector<char*> cargv;
   for (std::string& a : argv) cargv.push_back(a.data());
   cargv.push_back(nullptr);
+  std::vector<std::string> env_copy = env.value_or(std::vector<std::string>{});
+  std::vector<char*> cenv;
+  for (std::string& e : env_copy) cenv.push_back(e.data());
+  cenv.push_back(nullptr);
 
   pid_t pid = ::fork();
   if (pid == 0) {
@@ -313,7 +318,13 @@ Proc Runtime::Spawn(const std::vector<std::string>& args, const SpawnOptions& op
     dup2(err, 2);
     for (size_t i = 0; i < nextra; ++i) dup2(high[i], static_cast<int>(3 + i));
     syscall(SYS_close_range, 3 + nextra, ~0U, 0);
-    execv(cargv[0], cargv.data());
+    if (gid >= 0 && (::setgroups(0, nullptr) != 0 || ::setresgid(gid, gid, gid) != 0)) _exit(125);
+    if (uid >= 0 && ::setresuid(uid, uid, uid) != 0) _exit(125);
+    if (env) {
+      execve(cargv[0], cargv.data(), cenv.data());
+    } else {
+      execv(cargv[0], cargv.data());
+    }
     _exit(127);
   }
   return Proc(pid, out_path, err_path);

@@ -28,6 +28,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -83,6 +84,12 @@ struct Runtime {
   std::string root;
   std::string io_dir;  // where Spawn puts stdout/stderr files
   std::vector<std::string> global_args;
+  // Rootless tests: uid/gid >= 0 run the binary as that identity (no
+  // supplementary groups); env, when set, replaces the inherited
+  // environment. An empty root passes no --root.
+  int uid = -1;
+  int gid = -1;
+  std::optional<std::vector<std::string>> env;
 
   // `binary --root root <global_args> args...`
   Proc Spawn(const std::vector<std::string>& args, const SpawnOptions& opts = {}) const;
