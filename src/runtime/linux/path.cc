@@ -123,6 +123,23 @@ Result<> CheckProcfs() {
   return {};
 }
 
+Result<> WriteProcfsFile(const std::string& path, std::string_view data) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) return ErrnoError("open " + path);
+  UniqueFd owned(fd);
+  struct statfs sfs;
+  if (::fstatfs(fd, &sfs) != 0) return ErrnoError("statfs " + path);
+  if (sfs.f_type != PROC_SUPER_MAGIC)
+    return Error(ErrorCode::kFailedPrecondition, path + " is not on a procfs mount (a fake /proc?)", EINVAL);
+  while (!data.empty()) {
+    ssize_t n = ::write(fd, data.data(), data.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return ErrnoError("write " + path);
+    data.remove_prefix(static_cast<size_t>(n));
+  }
+  return {};
+}
+
 std::string CleanPath(const std::string& path) {
   std::vector<std::string> out;
   for (std::string& c : Components(path)) {

@@ -17,6 +17,7 @@
 #include <sys/types.h>
 
 #include <string>
+#include <string_view>
 
 #include "common/error.h"
 #include "common/unique_fd.h"
@@ -43,6 +44,11 @@ std::string FdPath(int fd);
 // Checks that /proc is a real procfs (not a tmpfs or bind mount planted by an
 // image: runc CVE-2019-16884 class) before its magic links are used.
 Result<> CheckProcfs();
+
+// Writes data to an existing file of a procfs (sysctl, /proc/self/...):
+// fails, writing nothing, when the opened file is not on a procfs (a fake
+// /proc, or a tmpfs/bind over part of it, planted by the image or config).
+Result<> WriteProcfsFile(const std::string& path, std::string_view data);
 
 // Lexically cleans a path: collapses "//", "." and resolves ".." without
 // going above "/" ("/a/../../b" -> "/b").

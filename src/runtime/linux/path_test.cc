@@ -73,5 +73,20 @@ TEST_F(InRootTest, FileWhereDirectoryExpectedIsAnError) {
   EXPECT_EQ(fd.error().sys_errno(), ENOTDIR);
 }
 
+// A file that is not on a procfs (a fake /proc/sys/...) is never written.
+TEST_F(InRootTest, WriteProcfsFileRefusesOtherFilesystems) {
+  ASSERT_TRUE(fs::WriteFile(root_ + "/ip_forward", "fake\n", true));
+  auto r = WriteProcfsFile(root_ + "/ip_forward", "1");
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message().find("not on a procfs"), std::string::npos) << r.error().ToString();
+  EXPECT_EQ(*fs::ReadFile(root_ + "/ip_forward"), "fake\n");
+}
+
+TEST(WriteProcfsFileTest, WritesProcfsFiles) {
+  auto before = fs::ReadFile("/proc/self/oom_score_adj");
+  ASSERT_TRUE(before);
+  EXPECT_TRUE(WriteProcfsFile("/proc/self/oom_score_adj", *before));
+}
+
 }  // namespace
 }  // namespace inclavare::runtime

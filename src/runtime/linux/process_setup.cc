@@ -14,6 +14,7 @@
 
 #include "common/fs.h"
 #include "runtime/linux/passwd.h"
+#include "runtime/linux/path.h"
 
 namespace inclavare::runtime {
 namespace {
@@ -52,7 +53,7 @@ Result<> ApplyRlimits(const std::vector<oci::Rlimit>& rlimits) {
 
 Result<> ApplyOomScoreAdj(const oci::Process& process) {
   if (!process.oom_score_adj) return {};
-  return fs::WriteFile("/proc/self/oom_score_adj", std::to_string(*process.oom_score_adj))
+  return WriteProcfsFile("/proc/self/oom_score_adj", std::to_string(*process.oom_score_adj))
       .Wrap("set oom_score_adj");
 }
 
@@ -81,7 +82,7 @@ Result<> ApplySysctl(const std::map<std::string, std::string>& sysctl) {
     for (size_t i = strlen("/proc/sys/"); i < path.size(); ++i)
       if (path[i] == '.') path[i] = '/';
     if (path.find("/..") != std::string::npos) return InvalidArgument("linux.sysctl: invalid key " + key);
-    IC_TRY(fs::WriteFile(path, value).Wrap("sysctl " + key));
+    IC_TRY(WriteProcfsFile(path, value).Wrap("sysctl " + key));
   }
   return {};
 }

@@ -130,8 +130,12 @@ Result<> MountCgroup(const RootfsContext& ctx, int root_fd, const oci::Mount& m,
     if (controllers.empty()) continue;  // the unified hierarchy of hybrid mode
     std::string first = controllers.substr(0, controllers.find(','));
     const CgroupMountInfo* host = nullptr;
-    for (const auto& mi : mounts)
+    for (const auto& mi : mounts) {
+      // Copies under the rootfs (an rbind of /sys, as in `spec --rootless`)
+      // are hidden by the tmpfs just mounted: use the host's own mount.
+      if (mi.mount_point.rfind(ctx.rootfs + "/", 0) == 0) continue;
       if (mi.fstype == "cgroup" && HasOption(mi.super_opts, first)) host = &mi;
+    }
     if (!host) continue;
     std::string dir_name = controllers.rfind("name=", 0) == 0 ? controllers.substr(5) : controllers;
     std::string sub = m.destination + "/" + dir_name;
@@ -165,6 +169,33 @@ Result<> MountCgroup(const RootfsContext& ctx, int root_fd, const oci::Mount& m,
 
 // ---- one config mount ------------------------------------------------------
 
+// As runc's checkProcMount (CVE-2019-16884 class): at or below /proc only
+// procfs itself, binds of procfs sources, and binds over the files lxcfs
+// replaces; anything else would fake the /proc that rune and the kernel's
+// users in the container trust.
+Result<> CheckProcDestination(const oci::Mount& m, int dst_fd, bool bind, const std::string& source) {
+  if (m.type == "proc") return {};
+  std::string clean = CleanPath(m.destination);
+  struct statfs dfs;
+  bool in_procfs = ::fstatfs(dst_fd, &dfs) == 0 && dfs.f_type == PROC_SUPER_MAGIC;
+  if (clean != "/proc" && !in_procfs) return {};
+  if (bind) {
+    struct statfs sfs;
+    if (::statfs(source.c_str(), &sfs) == 0 && sfs.f_type == PROC_SUPER_MAGIC) return {};
+    static const char* const kLxcfsFiles[] = {"/proc/cpuinfo", "/proc/diskstats", "/proc/meminfo",
+                                              "/proc/stat",    "/proc/swaps",     "/proc/uptime",
+                                              "/proc/loadavg", "/proc/slabinfo",  "/proc/net/dev",
+                                              "/proc/sys/kernel/ns_last_pid"};
+    for (const char* f : kLxcfsFiles) {
+      if (clean == f) return {};
+    }
+  }
+  return Error(ErrorCode::kInvalidArgument,
+               "mount " + m.destination + ": only procfs may be mounted at or below /proc (got " +
+                   (bind ? std::string("a bind of ") + source : "type " + m.type) + ")",
+               EPERM);
+}
+
 Result<> MountOne(const RootfsContext& ctx, int root_fd, const oci::Mount& m) {
   MountOptions o = ParseMountOptions(m.options);
   if (!m.uid_mappings.empty() || !m.gid_mappings.empty() || o.idmap)
@@ -182,6 +213,7 @@ Result<> MountOne(const RootfsContext& ctx, int root_fd, const oci::Mount& m) {
     if (::stat(source.c_str(), &st) != 0) return ErrnoError("bind mount " + source + " to " + m.destination);
     NodeKind kind = S_ISDIR(st.st_mode) ? NodeKind::kDirectory : NodeKind::kFile;
     IC_ASSIGN_OR_RETURN(UniqueFd dst, MkdirAllInRoot(root_fd, m.destination, kind));
+    IC_TRY(CheckProcDestination(m, dst.Get(), /*bind=*/true, source));
     unsigned long bind_flags = MS_BIND | (o.flags & MS_REC);
     IC_TRY(DoMount(source, dst.Get(), m.destination, "", bind_flags, ""));
     // The bind ignores other flags: apply them with a remount of the new
@@ -208,6 +240,7 @@ Result<> MountOne(const RootfsContext& ctx, int root_fd, const oci::Mount& m) {
 
   if (o.tmpcopyup) return Unimplemented("mount " + m.destination + ": tmpcopyup is not supported yet");
   IC_ASSIGN_OR_RETURN(UniqueFd dst, MkdirAllInRoot(root_fd, m.destination, NodeKind::kDirectory));
+  IC_TRY(CheckProcDestination(m, dst.Get(), /*bind=*/false, m.source));
   std::string data = o.data;
   if (m.type == "proc") {
     // proc cannot be mounted over a symlink target chosen by the image: the
