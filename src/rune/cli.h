@@ -27,6 +27,7 @@ struct Context {
   std::string bundle;
   bool detach = false, force = false, all = false, quiet = false, rootless = false;
   bool tty = false, no_new_privs = false, ignore_paused = false;
+  bool stats = false;  // events --stats
   std::vector<std::string> args;  // positional arguments after the flags
   std::map<std::string, std::string> values;  // Flag::value options (update)
   std::map<std::string, std::vector<std::string>> lists;  // Flag::list options (exec --env ...)
@@ -102,5 +103,7 @@ std::vector<Command> LifecycleCommands();  // create start run delete kill
 std::vector<Command> InfoCommands();       // state list spec features
 std::vector<Command> CgroupCommands();     // pause resume ps update
 std::vector<Command> ExecCommands();       // exec
+std::vector<Command> EnclaveCommands();    // attest
+std::vector<Command> EventsCommands();     // events
 
 }  // namespace inclavare::rune

@@ -10,6 +10,8 @@
 #include "common/log.h"
 #include "oci/spec.h"
 #include "rune/cli.h"
+#include "runtime/linux/cloned_binary.h"
+#include "runtime/rootless.h"
 
 namespace inclavare::rune {
 namespace {
@@ -22,6 +24,7 @@ struct Global {
   bool debug = false;
   bool version = false;
   bool help = false;
+  bool root_given = false;  // --root; else runtime::DefaultStateRoot()
 };
 
 std::string Usage(const std::vector<Command>& cmds) {
@@ -31,11 +34,13 @@ std::string Usage(const std::vector<Command>& cmds) {
   for (const auto& c : cmds) s += "  " + std::string(c.name) + std::string(12 - strlen(c.name), ' ') + c.summary + "\n";
   s += "  help        show this help\n\n"
        "Global options:\n"
-       "  --root DIR            root directory for container state (default /run/rune)\n"
+       "  --root DIR            root directory for container state (default /run/rune;\n"
+       "                        unprivileged: $XDG_RUNTIME_DIR/rune)\n"
        "  --log FILE            log to FILE instead of stderr\n"
        "  --log-format FORMAT   text or json\n"
        "  --debug               debug logging\n"
-       "  --systemd-cgroup      manage cgroups through systemd\n"
+       "  --systemd-cgroup      manage cgroups through systemd (not implemented:\n"
+       "                        create/run fail with the reason)\n"
        "  -v, --version         print the version\n"
        "  -h, --help            show this help\n";
   return s;
@@ -80,7 +85,10 @@ Result<int> ParseGlobal(int argc, char** argv, Context& ctx, Global& g) {
     int c = getopt_long(argc, argv, "+vh", opts, nullptr);
     if (c == -1) break;
     switch (c) {
-      case kRoot: ctx.global.root = optarg; break;
+      case kRoot:
+        ctx.global.root = optarg;
+        g.root_given = true;
+        break;
       case kLog: g.log_file = optarg; break;
       case kLogFormat:
         if (strcmp(optarg, "text") != 0 && strcmp(optarg, "json") != 0)
@@ -154,10 +162,20 @@ Result<bool> ParseCommand(const Command& cmd, int argc, char** argv, Context& ct
 }
 
 int Main(int argc, char** argv) {
+  // CVE-2019-5736: processes entering populated pid namespaces run from a
+  // sealed copy (create/run decide once they have read the spec).
+  if (runtime::ExecsIntoContainers(argc, argv)) {
+    if (auto r = runtime::EnsureSealedSelf(); !r) {
+      std::fprintf(stderr, "rune: %s\n", r.error().ToString().c_str());
+      return 1;
+    }
+  }
   std::vector<Command> cmds = LifecycleCommands();
   for (auto& c : InfoCommands()) cmds.push_back(std::move(c));
   for (auto& c : CgroupCommands()) cmds.push_back(std::move(c));
   for (auto& c : ExecCommands()) cmds.push_back(std::move(c));
+  for (auto& c : EnclaveCommands()) cmds.push_back(std::move(c));
+  for (auto& c : EventsCommands()) cmds.push_back(std::move(c));
   Context ctx;
   Global g;
   auto cmd_index = ParseGlobal(argc, argv, ctx, g);
@@ -194,6 +212,11 @@ int Main(int argc, char** argv) {
   Result<int> r = [&]() -> Result<int> {
     IC_ASSIGN_OR_RETURN(bool go, ParseCommand(*cmd, argc - *cmd_index, argv + *cmd_index, ctx));
     if (!go) return 0;
+    // As runc: an unprivileged user's containers live under
+    // $XDG_RUNTIME_DIR (rootless mode); spec and features need no state.
+    if (!g.root_given && strcmp(name, "spec") != 0 && strcmp(name, "features") != 0) {
+      IC_ASSIGN_OR_RETURN(ctx.global.root, runtime::DefaultStateRoot());
+    }
     return cmd->run(ctx);
   }();
   if (!r) {

@@ -15,6 +15,8 @@
 
 #include <sys/types.h>
 
+#include <chrono>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -110,5 +112,34 @@ Result<> Update(const GlobalOptions& g, const std::string& id, const oci::LinuxR
 // Parses "KILL", "SIGKILL", "9" (case-insensitive names); InvalidArgument
 // for unknown ones.
 Result<int> ParseSignal(const std::string& s);
+
+// `rune events`, as runc: JSON events, one per emit call (no newline).
+//   {"type":"stats","id":ID,"data":{...}}  cgroup statistics in runc's
+//                                          types.Stats shape (cgroup/stats.h)
+//   {"type":"oom","id":ID}                 the container's memory cgroup hit
+//                                          an OOM (cgroup/oom.h)
+// stats_only: one stats event, then return. Otherwise a stats event every
+// interval (the first after one interval, like Go's time.Tick) and OOM
+// events as they happen, until the container stops (its init exits, or the
+// cgroup goes away); then returns success. Unlike runc on cgroup v1, which
+// keeps going until `delete` removes the cgroup, rune ends when the
+// container stops on both versions (runc's v2 behaviour).
+// A failed statistics read is logged and the loop goes on (as runc); a
+// failed emit ends it with that error. The container's lock is not held
+// while streaming. Errors: missing container kNotFound; stopped one
+// kFailedPrecondition "container ID is not running"; interval <= 0
+// kInvalidArgument.
+struct EventsOptions {
+  std::string id;
+  std::chrono::nanoseconds interval = std::chrono::seconds(5);  // --interval
+  bool stats_only = false;                                       // --stats
+};
+using EventSink = std::function<Result<>(const std::string& json)>;
+Result<> Events(const GlobalOptions& g, const EventsOptions& o, const EventSink& emit);
+
+// Go's time.ParseDuration syntax, as runc's --interval takes it: "5s",
+// "500ms", "1m30s", "1.5h", "0"; units ns, us (or µs), ms, s, m, h.
+// InvalidArgument naming the text otherwise.
+Result<std::chrono::nanoseconds> ParseDuration(const std::string& text);
 
 }  // namespace inclavare::runtime

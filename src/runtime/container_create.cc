@@ -19,11 +19,17 @@
 #include "common/log.h"
 #include "oci/spec.h"
 #include "runtime/cgroup/cgroup.h"
+#include "runtime/cgroup/systemd.h"
+#include "runtime/enclave.h"
 #include "runtime/hooks.h"
 #include "runtime/internal/create.h"
 #include "runtime/internal/init.h"
 #include "runtime/internal/process.h"
+#include "runtime/linux/cloned_binary.h"
 #include "runtime/linux/passwd.h"
+#include "runtime/runelet_binary.h"
+#include "runtime/runelet_channel.h"
+#include "runtime/rootless.h"
 #include "runtime/state.h"
 
 namespace inclavare::runtime {
@@ -51,17 +57,19 @@ Result<> WriteIdMap(pid_t pid, const char* file, const std::vector<oci::IdMappin
   return fs::WriteFile("/proc/" + std::to_string(pid) + "/" + file, text).Wrap(std::string("write ") + file);
 }
 
-Result<UniqueFd> ListenStartSocket(const StateDir& dir) {
-  int s = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+// A listening unix socket in the state directory: start.sock, and for
+// enclave containers runelet.sock.
+Result<UniqueFd> ListenInStateDir(const StateDir& dir, const char* name, int type) {
+  int s = ::socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
   if (s < 0) return ErrnoError("socket");
   UniqueFd sock(s);
   struct sockaddr_un addr = {};
   addr.sun_family = AF_UNIX;
-  std::string path = dir.FdRelative(kStartSocket);
-  if (path.size() >= sizeof addr.sun_path) return InvalidArgument("start socket path too long: " + path);
+  std::string path = dir.FdRelative(name);
+  if (path.size() >= sizeof addr.sun_path) return InvalidArgument(std::string(name) + " path too long: " + path);
   memcpy(addr.sun_path, path.c_str(), path.size() + 1);
-  if (::bind(s, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) return ErrnoError("bind start socket");
-  if (::listen(s, 4) != 0) return ErrnoError("listen on start socket");
+  if (::bind(s, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) return ErrnoError(std::string("bind ") + name);
+  if (::listen(s, 16) != 0) return ErrnoError(std::string("listen on ") + name);
   return sock;
 }
 
@@ -124,6 +132,15 @@ Result<CreatedContainer> CreateContainer(const GlobalOptions& g, const CreateOpt
   IC_ASSIGN_OR_RETURN(std::string bundle, AbsoluteBundle(o.bundle));
   IC_ASSIGN_OR_RETURN(oci::Spec spec, oci::LoadSpec(bundle));
   IC_TRY(oci::Validate(spec).Wrap("invalid config.json"));
+  // Enclave settings leave the workload's environment here; the container
+  // gets what its enclave type needs (devices, the AESM socket).
+  IC_ASSIGN_OR_RETURN(std::optional<EnclaveSettings> enclave, TakeEnclaveSettings(spec));
+  UniqueFd runelet_exe;
+  if (enclave) {
+    IC_TRY(ValidateEnclaveSettings(*enclave));
+    IC_TRY(ApplyEnclaveToSpec(*enclave, {}, spec));
+    IC_ASSIGN_OR_RETURN(runelet_exe, SealedRuneletCopy());
+  }
   if (!spec.linux) return InvalidArgument("config.json: linux section is required");
   const oci::Linux& linux = *spec.linux;
   if (!linux.FindNamespace(oci::NamespaceType::kMount))
@@ -134,6 +151,22 @@ Result<CreatedContainer> CreateContainer(const GlobalOptions& g, const CreateOpt
   if (!proc.terminal && !o.console_socket.empty())
     return InvalidArgument("cannot use console socket if rune will not detach or allocate tty");
   if (o.preserve_fds < 0) return InvalidArgument("--preserve-fds must not be negative");
+  // CVE-2019-5736 (linux/cloned_binary.h): until it execs the workload the
+  // init is a clone of rune. A process of the container that can ptrace it
+  // could open its /proc/<pid>/exe: with the host's or an existing pid
+  // namespace (others share it), in a user namespace (its root holds
+  // CAP_SYS_PTRACE over the init), or when the container's processes may
+  // hold CAP_SYS_PTRACE (an exec into the created container). Then rune
+  // runs from a sealed copy of itself (re-executing the command). `rune
+  // exec` refuses to bring CAP_SYS_PTRACE to an unsealed waiting init.
+  if (!linux.CreatesNamespace(oci::NamespaceType::kPid) || linux.FindNamespace(oci::NamespaceType::kUser) ||
+      MayHoldPtrace(proc)) {
+    IC_TRY(EnsureSealedSelf());
+  }
+  // Unprivileged: only maps the kernel lets this user write (rootless.h).
+  IC_TRY(CheckIdMappings(linux));
+  // Before anything exists on the host: there is no systemd driver (systemd.h).
+  if (g.systemd_cgroup) IC_TRY(cgroup::CheckSystemdDriver(linux.cgroups_path, o.id));
 
   std::string rootfs = spec.root.path[0] == '/' ? spec.root.path : fs::Join(bundle, spec.root.path);
   {
@@ -151,6 +184,7 @@ Result<CreatedContainer> CreateContainer(const GlobalOptions& g, const CreateOpt
 
   IC_ASSIGN_OR_RETURN(StateDir dir, StateDir::Create(g.root, o.id));
   Cleanup remove_dir([&] { (void)dir.Remove(); });
+  IC_LOG(Debug, "create {}: state dir ready after {} us", o.id, sw.Micros());
 
   ContainerRecord rec;
   rec.id = o.id;
@@ -160,15 +194,26 @@ Result<CreatedContainer> CreateContainer(const GlobalOptions& g, const CreateOpt
   rec.owner = Owner();
   rec.annotations = spec.annotations;
   rec.config = oci::ToJson(spec);
+  if (enclave) rec.enclave = ToJson(*enclave);
 
   // cgroup first, so the init is limited from its first instruction.
-  if (g.systemd_cgroup) return Unimplemented("--systemd-cgroup is not supported yet; use the cgroupfs driver");
   IC_ASSIGN_OR_RETURN(auto cg, cgroup::NewManager({.cgroups_path = linux.cgroups_path, .container_id = o.id}));
-  IC_TRY(cg->Create().Wrap("create cgroup"));
+  if (IsRootless()) {
+    // No writable cgroup: run without one if no limits are asked for (runc).
+    IC_ASSIGN_OR_RETURN(cg, CreateRootlessCgroup(std::move(cg), linux.cgroups_path,
+                                                 linux.resources.value_or(oci::LinuxResources{})));
+  } else {
+    // Recorded before the first mkdir: a rune killed while creating the
+    // directories leaves a state file from which `delete --force` removes
+    // them (Destroy skips missing ones).
+    rec.cgroup_paths = cg->GetPaths();
+    IC_TRY(dir.Save(rec));
+  }
   Cleanup destroy_cgroup([&] {
     (void)cg->KillAll(SIGKILL);
     (void)cg->Destroy();
   });
+  if (!IsRootless()) IC_TRY(cg->Create().Wrap("create cgroup"));
   {
     // As runc: the spec's device rules, then the default devices every
     // container needs, then the config's linux.devices.
@@ -187,7 +232,11 @@ Result<CreatedContainer> CreateContainer(const GlobalOptions& g, const CreateOpt
   IC_TRY(dir.Save(rec));
   IC_LOG(Debug, "create {}: state dir and cgroup ready after {} us", o.id, sw.Micros());
 
-  IC_ASSIGN_OR_RETURN(UniqueFd listen_fd, ListenStartSocket(dir));
+  IC_ASSIGN_OR_RETURN(UniqueFd listen_fd, ListenInStateDir(dir, kStartSocket, SOCK_STREAM));
+  UniqueFd runelet_listen;
+  if (enclave) {
+    IC_ASSIGN_OR_RETURN(runelet_listen, ListenInStateDir(dir, kRuneletSocket, SOCK_SEQPACKET));
+  }
   UniqueFd console_sock;
   if (!o.console_socket.empty()) {
     IC_ASSIGN_OR_RETURN(console_sock, ConnectUnix(o.console_socket));
@@ -205,6 +254,12 @@ Result<CreatedContainer> CreateContainer(const GlobalOptions& g, const CreateOpt
   ctx.console_socket_fd = console_sock.Get();
   ctx.console_to_parent = proc.terminal && o.console_socket.empty();
   ctx.seccomp = seccomp ? &*seccomp : nullptr;
+  if (enclave) {
+    ctx.enclave = enclave;
+    ctx.runelet_exe_fd = runelet_exe.Get();
+    ctx.runelet_listen_fd = runelet_listen.Get();
+    ctx.sim_dir = SimStateDir({});
+  }
   uint64_t flags = 0;
   for (const auto& ns : linux.namespaces) {
     if (!ns.path.empty()) {
@@ -255,6 +310,8 @@ Result<CreatedContainer> CreateContainer(const GlobalOptions& g, const CreateOpt
   Cleanup kill_init([&] { KillInit(pid); });
   ctx.sync.fd().Reset();
   listen_fd.Reset();
+  runelet_listen.Reset();
+  runelet_exe.Reset();
   console_sock.Reset();
   SyncSocket& sync = pair.first;
 
@@ -274,6 +331,7 @@ Result<CreatedContainer> CreateContainer(const GlobalOptions& g, const CreateOpt
 
   if (ctx.new_user_ns) {
     IC_TRY(WriteIdMap(pid, "uid_map", linux.uid_mappings));
+    IC_TRY(DenySetgroupsIfUnprivileged(pid));
     IC_TRY(WriteIdMap(pid, "gid_map", linux.gid_mappings));
   }
   // A failed send means the init died; its error message (read below) is
@@ -323,14 +381,7 @@ Result<CreatedContainer> CreateContainer(const GlobalOptions& g, const CreateOpt
   IC_LOG(Debug, "create {}: init ready after {} us", o.id, sw.Micros());
   rec.created_ok = true;
   IC_TRY(dir.Save(rec));
-  if (!o.pid_file.empty()) {
-    std::string pid_path = o.pid_file;
-    if (pid_path[0] != '/') {
-      char cwd[PATH_MAX];
-      if (::getcwd(cwd, sizeof cwd)) pid_path = fs::Join(cwd, pid_path);
-    }
-    IC_TRY(fs::WriteFileAtomic(pid_path, std::to_string(pid), 0644).Wrap("write pid file"));
-  }
+  if (!o.pid_file.empty()) IC_TRY(WritePidFile(o.pid_file, pid));
   kill_init.Cancel();
   destroy_cgroup.Cancel();
   remove_dir.Cancel();

@@ -18,10 +18,13 @@
 #include "common/fs.h"
 #include "runtime/cgroup/cgroup.h"
 #include "runtime/container.h"
+#include "runtime/internal/exec_enclave.h"
 #include "runtime/internal/init.h"
 #include "runtime/internal/process.h"
+#include "runtime/linux/cloned_binary.h"
 #include "runtime/linux/seccomp.h"
 #include "runtime/linux/sync.h"
+#include "runtime/runelet_channel.h"
 #include "runtime/state.h"
 
 namespace inclavare::runtime {
@@ -139,12 +142,16 @@ struct ChildContext {
 Result<int> Exec(const GlobalOptions& g, const ExecOptions& o) {
   ContainerRecord rec;
   std::string status;
+  UniqueFd runelet;  // enclave containers: the init-runelet's channel
   {
     // The lock is held only while reading the state: a long-running exec
     // must not block `delete` or `kill`.
     IC_ASSIGN_OR_RETURN(StateDir dir, StateDir::Open(g.root, o.id));
     IC_ASSIGN_OR_RETURN(rec, dir.Load());
     status = DeriveStatus(rec, dir);
+    if (!rec.enclave.is_null() && status == oci::kStatusRunning) {
+      IC_ASSIGN_OR_RETURN(runelet, ConnectRunelet(dir.FdRelative(kRuneletSocket)));
+    }
   }
   if (status == oci::kStatusStopped || status == oci::kStatusCreating)
     return FailedPrecondition("cannot exec in a " + status + " container");
@@ -159,6 +166,18 @@ Result<int> Exec(const GlobalOptions& g, const ExecOptions& o) {
     return InvalidArgument("cannot allocate tty if rune will detach without setting console socket");
   if (!proc.terminal && !o.console_socket.empty())
     return InvalidArgument("cannot use console socket if rune will not detach or allocate tty");
+
+  // CVE-2019-5736: the init of a created container is still a clone of
+  // rune; create sealed it unless nothing could ptrace it (see
+  // CreateContainer). Keep it so.
+  if (status == oci::kStatusCreated && MayHoldPtrace(proc) && !RunsFromMemfd(rec.init_pid))
+    return FailedPrecondition(
+        "exec with CAP_SYS_PTRACE into a created container whose init still runs from the host's rune binary "
+        "could expose that binary (CVE-2019-5736); start the container first");
+  if (!rec.enclave.is_null()) {
+    if (!runelet) return FailedPrecondition("cannot exec in a " + status + " enclave container");
+    return internal::ExecInEnclave(rec, proc, o, std::move(runelet));
+  }
 
   std::optional<SeccompProgram> seccomp;
   if (spec.linux && spec.linux->seccomp) {
@@ -187,6 +206,14 @@ Result<int> Exec(const GlobalOptions& g, const ExecOptions& o) {
       child_flags |= t.flag;
       if (t.flag == CLONE_NEWUSER) in_user_ns = true;
     }
+  }
+  // Rootless: joining the pid namespace needs CAP_SYS_ADMIN in the user
+  // namespace that owns it, so rune joins that user namespace along with it
+  // (for good: rune forks nothing else after the clone); the child inherits
+  // it.
+  if (in_user_ns && parent_flags && ::geteuid() != 0) {
+    parent_flags |= CLONE_NEWUSER;
+    child_flags &= ~CLONE_NEWUSER;
   }
 
   std::optional<internal::Foreground> fg;
@@ -260,14 +287,7 @@ Result<int> Exec(const GlobalOptions& g, const ExecOptions& o) {
       return Error(msg->err ? CodeFromErrno(msg->err) : ErrorCode::kInternal, msg->payload, msg->err);
   }
   kill_child.Cancel();
-  if (!o.pid_file.empty()) {
-    std::string path = o.pid_file;
-    if (path[0] != '/') {
-      char cwd[PATH_MAX];
-      if (::getcwd(cwd, sizeof cwd)) path = fs::Join(cwd, path);
-    }
-    IC_TRY(fs::WriteFileAtomic(path, std::to_string(pid), 0644).Wrap("write pid file"));
-  }
+  if (!o.pid_file.empty()) IC_TRY(internal::WritePidFile(o.pid_file, pid));
   if (o.detach) return 0;
   return fg->Wait(pid, master.Get());
 }

@@ -6,7 +6,9 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/ioctl.h>
+#include <poll.h>
 #include <sys/prctl.h>
+#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -24,6 +26,7 @@
 #include "runtime/linux/path.h"
 #include "runtime/linux/process_setup.h"
 #include "runtime/linux/rootfs.h"
+#include "runtime/rootless.h"
 
 namespace inclavare::runtime::internal {
 namespace {
@@ -59,6 +62,7 @@ Result<ExecPlan> Setup(InitContext& ctx, std::string* state_json) {
     *state_json = go.payload.substr(nl + 1);
   }
   if (ctx.new_user_ns && !ctx.two_stage) {
+    ::prctl(PR_SET_DUMPABLE, 0);  // see InitMain
     // Become root of the new user namespace (its maps are now written).
     if (::setresgid(0, 0, 0) != 0) return ErrnoError("setgid 0 in user namespace");
     if (::setresuid(0, 0, 0) != 0) return ErrnoError("setuid 0 in user namespace");
@@ -80,7 +84,8 @@ Result<ExecPlan> Setup(InitContext& ctx, std::string* state_json) {
   RootfsContext rctx{.spec = &spec,
                      .bundle = ctx.bundle,
                      .rootfs = ctx.rootfs,
-                     .in_user_ns = ctx.new_user_ns || ctx.joins_user_ns,
+                     // rune itself in a user namespace (root of one) cannot mknod either
+                     .in_user_ns = ctx.new_user_ns || ctx.joins_user_ns || RunningInUserNamespace(),
                      .new_cgroup_ns = ctx.new_cgroup_ns,
                      .no_pivot = ctx.options.no_pivot,
                      .before_cgroup_mount = await_cgroup};
@@ -94,6 +99,8 @@ Result<ExecPlan> Setup(InitContext& ctx, std::string* state_json) {
   }
   IC_TRY(RunHooks(spec.hooks.create_container, creating_state, "createContainer"));
 
+  // The enclave runtime loads from its host path, before pivot_root.
+  if (ctx.enclave_init) IC_TRY(ctx.enclave_init->Load());
   if (ctx.new_mount_ns) {
     IC_TRY(EnterRootfs(rctx));
   } else if (::chroot(ctx.rootfs.c_str()) != 0 || ::chdir("/") != 0) {
@@ -113,7 +120,8 @@ Result<ExecPlan> Setup(InitContext& ctx, std::string* state_json) {
   }
   if (!ctx.options.no_new_keyring) IC_TRY(JoinSessionKeyring(ctx.id));
   IC_ASSIGN_OR_RETURN(ExecPlan plan, PrepareProcess(proc, ctx.seccomp, ctx.new_user_ns || ctx.joins_user_ns,
-                                                    ctx.options.preserve_fds));
+                                                    ctx.options.preserve_fds,
+                                                    /*resolve_executable=*/ctx.enclave_init == nullptr));
   // The listener lives in the host's mount namespace: rune forwards it.
   if (plan.seccomp_notify) IC_TRY(ctx.sync.Send(SyncType::kSeccompFd, "", 0, plan.seccomp_notify.Get()));
   return plan;
@@ -129,7 +137,15 @@ void InitMain(InitContext& ctx) {
   // Not dumpable: other processes in the container cannot open
   // /proc/1/exe (the host's rune binary) or ptrace us before the execve
   // (runc CVE-2019-5736). execve resets it for the container process.
-  ::prctl(PR_SET_DUMPABLE, 0);
+  // In a new user namespace rune (unprivileged when rootless) must still
+  // open our /proc/<pid>/uid_map, which a non-dumpable process forbids:
+  // Setup() drops it once the maps are written (kGo).
+  if (!ctx.new_user_ns || ctx.two_stage) ::prctl(PR_SET_DUMPABLE, 0);
+  if (ctx.enclave && !ctx.enclave_init) {
+    Error e = ExecRunelet(ctx);
+    (void)ctx.sync.SendError(e.Wrap("start the init-runelet"));
+    ::_exit(1);
+  }
 
   if (ctx.two_stage) {
     auto stage1 = [&]() -> Result<pid_t> {
@@ -168,10 +184,28 @@ void InitMain(InitContext& ctx) {
   if (!ctx.sync.Send(SyncType::kReady)) ::_exit(1);
   ctx.sync.fd().Reset();
 
+  // An enclave container that is deleted before it starts gets SIGTERM
+  // (see DestroyContainer): its enclave runtime is torn down properly.
+  UniqueFd sigfd;
+  if (ctx.enclave_init) {
+    sigset_t mask;
+    sigemptyset(&mask);
+    for (int s : {SIGTERM, SIGINT, SIGHUP, SIGQUIT}) sigaddset(&mask, s);
+    ::sigprocmask(SIG_BLOCK, &mask, nullptr);
+    sigfd.Reset(::signalfd(-1, &mask, SFD_CLOEXEC));
+  }
   // Wait for `rune start`: a connection that sends one byte. A connection
   // closed without it (a start that died) is ignored.
   UniqueFd conn;
   for (;;) {
+    if (sigfd) {
+      struct pollfd p[2] = {{ctx.start_listen_fd, POLLIN, 0}, {sigfd.Get(), POLLIN, 0}};
+      if (::poll(p, 2, -1) < 0) continue;
+      struct signalfd_siginfo si;
+      if ((p[1].revents & POLLIN) && ::read(sigfd.Get(), &si, sizeof si) == sizeof si)
+        ctx.enclave_init->DestroyAndExit(static_cast<int>(si.ssi_signo));
+      if (!(p[0].revents & POLLIN)) continue;
+    }
     int c = ::accept4(ctx.start_listen_fd, nullptr, nullptr, SOCK_CLOEXEC);
     if (c < 0) {
       if (errno == EINTR || errno == ECONNABORTED) continue;
@@ -196,6 +230,7 @@ void InitMain(InitContext& ctx) {
   const oci::Spec& spec = *ctx.spec;
   if (auto r = RunHooks(spec.hooks.start_container, state_json, "startContainer"); !r) report(r.error());
 
+  if (ctx.enclave_init) ctx.enclave_init->Run(*plan, *spec.process, std::move(conn));
   report(ExecProcess(*plan, *spec.process));
   ::_exit(127);
 }

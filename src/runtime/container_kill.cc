@@ -13,6 +13,7 @@
 #include "runtime/hooks.h"
 #include "runtime/internal/create.h"
 #include "runtime/internal/init.h"
+#include "runtime/rootless.h"
 #include "runtime/state.h"
 
 namespace inclavare::runtime {
@@ -96,6 +97,15 @@ Result<> Kill(const GlobalOptions& g, const std::string& id, int sig, bool all) 
     IC_ASSIGN_OR_RETURN(auto cg, cgroup::LoadManager(rec.cgroup_paths));
     return cg->KillAll(sig);
   }
+  if (all) {
+    // Rootless without a cgroup: every process in the container's pid
+    // namespace (runc fails here instead).
+    if (!InitAlive(rec)) return FailedPrecondition("container not running");
+    IC_ASSIGN_OR_RETURN(std::vector<pid_t> pids, PidsOfContainer(rec.init_pid));
+    for (pid_t pid : pids)
+      if (::kill(pid, sig) != 0 && errno != ESRCH) return ErrnoError("kill " + std::to_string(pid));
+    return {};
+  }
   return SignalInit(rec, sig);
 }
 
@@ -107,6 +117,15 @@ Result<> DestroyContainer(StateDir& dir, const ContainerRecord& rec) {
     if (auto m = cgroup::LoadManager(rec.cgroup_paths)) cg = std::move(*m);
   }
   if (InitAlive(rec)) {
+    // An enclave container that never started has its init-runelet
+    // waiting with the enclave runtime initialised: SIGTERM lets it call
+    // pal_destroy (bounded wait), SIGKILL follows regardless.
+    if (!rec.enclave.is_null() && dir.HasStartSocket()) {
+      if (auto pidfd = OpenInitPidfd(rec)) {
+        syscall(SYS_pidfd_send_signal, pidfd.Get(), SIGTERM, nullptr, 0);
+        WaitInitExit(rec, 2000);
+      }
+    }
     if (auto pidfd = OpenInitPidfd(rec)) syscall(SYS_pidfd_send_signal, pidfd.Get(), SIGKILL, nullptr, 0);
   }
   if (cg) {

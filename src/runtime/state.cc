@@ -21,7 +21,7 @@ namespace {
 }  // namespace
 
 nlohmann::json ToJson(const ContainerRecord& r) {
-  return {{"id", r.id},
+  nlohmann::json j = {{"id", r.id},
           {"bundle", r.bundle},
           {"rootfs", r.rootfs},
           {"init_pid", r.init_pid},
@@ -32,6 +32,8 @@ nlohmann::json ToJson(const ContainerRecord& r) {
           {"cgroup_paths", r.cgroup_paths},
           {"created_ok", r.created_ok},
           {"config", r.config}};
+  if (!r.enclave.is_null()) j["enclave"] = r.enclave;
+  return j;
 }
 
 Result<ContainerRecord> RecordFromJson(const nlohmann::json& j) {
@@ -50,6 +52,7 @@ Result<ContainerRecord> RecordFromJson(const nlohmann::json& j) {
   IC_TRY(Optional(j, "", "cgroup_paths", &r.cgroup_paths));
   IC_TRY(Optional(j, "", "created_ok", &r.created_ok));
   if (auto it = j.find("config"); it != j.end()) r.config = *it;
+  if (auto it = j.find("enclave"); it != j.end()) r.enclave = *it;
   return r;
 }
 

@@ -44,6 +44,9 @@ struct ContainerRecord {
   std::map<std::string, std::string> cgroup_paths;  // controller ("" for v2) -> dir
   bool created_ok = false;  // create completed (false: crashed or failed half-way)
   nlohmann::json config;    // the config.json the container was created from (exec, hooks)
+  // Enclave settings (runtime/enclave.h ToJson) of an enclave container,
+  // null for a plain one.
+  nlohmann::json enclave;
 };
 
 // The hooks of the config the container was created from (poststart,

@@ -22,6 +22,10 @@
  *   test_init isatty            isatty() of fds 0, 1, 2
  *   test_init stat PATH...      type, mode, uid, gid, rdev major/minor (lstat)
  *   test_init readlink PATH...  link targets
+ *   test_init open P:MODE...    open each path with MODE r|w|rw:
+ *                               {"opens":[{"path":..,"mode":..,"errno":..}]}
+ *   test_init alloc             allocates and touches memory 1 MiB at a time
+ *                               until killed (e.g. by the OOM killer)
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -393,6 +397,47 @@ static int cmd_readlink(int argc, char** argv) {
   return 0;
 }
 
+/* open PATH:MODE...: opens each path with MODE r, w or rw (O_NONBLOCK, so
+ * device nodes never block) and reports the errno, 0 on success. */
+static int cmd_open(int argc, char** argv) {
+  printf("{\"opens\":[");
+  for (int i = 0; i < argc; ++i) {
+    char path[4096];
+    const char* colon = strrchr(argv[i], ':');
+    const char* mode = colon ? colon + 1 : "r";
+    size_t n = colon ? (size_t)(colon - argv[i]) : strlen(argv[i]);
+    if (n >= sizeof path) n = sizeof path - 1;
+    memcpy(path, argv[i], n);
+    path[n] = '\0';
+    int flags = strcmp(mode, "rw") == 0 ? O_RDWR : strcmp(mode, "w") == 0 ? O_WRONLY : O_RDONLY;
+    int fd = open(path, flags | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    int err = fd < 0 ? errno : 0;
+    if (fd >= 0) close(fd);
+    if (i) putchar(',');
+    printf("{");
+    put_key("path");
+    put_str(path);
+    printf(",");
+    put_key("mode");
+    put_str(mode);
+    printf(",\"errno\":%d}", err);
+  }
+  printf("]}\n");
+  return 0;
+}
+
+static char* volatile alloc_head; /* keeps the chunks reachable: not optimised away */
+
+static int cmd_alloc(void) {
+  for (;;) {
+    char* p = malloc(1 << 20);
+    if (!p) return 1;
+    memset(p, 1, 1 << 20); /* touch every page: the memory is charged */
+    *(char**)p = alloc_head;
+    alloc_head = p;
+  }
+}
+
 int main(int argc, char** argv) {
   if (argc < 2) {
     fprintf(stderr, "usage: test_init report|mounts|exit N|sleep S|wait-signal [F]|cat-file P|"
@@ -424,8 +469,12 @@ int main(int argc, char** argv) {
     rc = 0;
   } else if (strcmp(cmd, "stat") == 0) {
     rc = cmd_stat(argc - 2, argv + 2);
+  } else if (strcmp(cmd, "open") == 0) {
+    rc = cmd_open(argc - 2, argv + 2);
   } else if (strcmp(cmd, "readlink") == 0) {
     rc = cmd_readlink(argc - 2, argv + 2);
+  } else if (strcmp(cmd, "alloc") == 0) {
+    rc = cmd_alloc();
   } else {
     fprintf(stderr, "test_init: unknown command %s\n", cmd);
   }

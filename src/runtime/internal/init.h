@@ -6,12 +6,33 @@
 #include <string>
 #include <vector>
 
+#include "common/unique_fd.h"
 #include "oci/spec.h"
 #include "runtime/container.h"
+#include "runtime/enclave.h"
 #include "runtime/linux/seccomp.h"
 #include "runtime/linux/sync.h"
 
 namespace inclavare::runtime::internal {
+
+struct ExecPlan;
+
+// The enclave side of the init, implemented by the init-runelet (the
+// rune-runelet binary, which can dlopen: rune itself is static).
+class EnclaveInit {
+ public:
+  virtual ~EnclaveInit() = default;
+  // Before pivot_root, while host paths are visible: load the PAL,
+  // pal_get_version, pal_init.
+  virtual Result<> Load() = 0;
+  // The container is created and waits for `rune start`; a signal that ends
+  // it now (delete of a created container) tears the PAL down: pal_destroy.
+  [[noreturn]] virtual void DestroyAndExit(int sig) = 0;
+  // At `rune start`, in place of execve: create the container process
+  // through the PAL (closing `started` says it was; an error is written to
+  // it), forward signals, serve runelet.sock, exit with its exit code.
+  [[noreturn]] virtual void Run(const ExecPlan& plan, const oci::Process& process, UniqueFd started) = 0;
+};
 
 struct InitContext {
   const oci::Spec* spec = nullptr;
@@ -47,7 +68,25 @@ struct InitContext {
   // exist.
   bool wait_go = true;
   bool stop_for_hooks = true;
+  // Enclave containers: the init hands over to the init-runelet by exec'ing
+  // runelet_exe_fd (a sealed copy of rune-runelet) with this context
+  // serialised (ExecRunelet); the runelet then runs InitMain with
+  // enclave_init set.
+  std::optional<EnclaveSettings> enclave;
+  int runelet_exe_fd = -1;
+  int runelet_listen_fd = -1;  // runelet.sock, listening
+  std::string sim_dir;         // for the sim PAL (INCLAVARE_SIM_DIR)
+  EnclaveInit* enclave_init = nullptr;
 };
+
+// The context as JSON (fd numbers stay valid across the execve; the
+// compiled seccomp program is not carried: the runelet recompiles it).
+nlohmann::json InitContextToJson(const InitContext& ctx);
+// Fills ctx from JSON; the spec is stored in *spec, which must outlive ctx.
+Result<> InitContextFromJson(const nlohmann::json& j, oci::Spec* spec, InitContext* ctx);
+// execveat(ctx.runelet_exe_fd) with the context in a memfd; returns only
+// on failure.
+Error ExecRunelet(const InitContext& ctx);
 
 // The container's init. Never returns: it execs the container process or
 // exits non-zero after reporting the error over the sync socket.

@@ -12,6 +12,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <climits>
 #include <cstring>
 #include <memory>
 
@@ -113,14 +114,18 @@ Result<UniqueFd> SetupConsole(const oci::Process& p, int console_socket_fd) {
 }
 
 Result<ExecPlan> PrepareProcess(const oci::Process& proc, const SeccompProgram* seccomp, bool in_user_ns,
-                                int preserve_fds) {
+                                int preserve_fds, bool resolve_executable) {
   ExecPlan plan;
   IC_TRY(ApplyRlimits(proc.rlimits));
   IC_TRY(ApplyOomScoreAdj(proc));
   // Resolve the executable and env as root, before privileges go: the
   // image's /etc/passwd and PATH directories may not be readable after.
   plan.env = ProcessEnv(proc);
-  IC_ASSIGN_OR_RETURN(plan.path, LookPath(proc.args[0], plan.env));
+  if (resolve_executable) {
+    IC_ASSIGN_OR_RETURN(plan.path, LookPath(proc.args[0], plan.env));
+  } else {
+    plan.path = proc.args[0];
+  }
   if (seccomp && !proc.no_new_privileges) {
     IC_ASSIGN_OR_RETURN(plan.seccomp_notify, LoadSeccomp(*seccomp).Wrap("load seccomp filter"));
   }
@@ -135,7 +140,15 @@ Result<ExecPlan> PrepareProcess(const oci::Process& proc, const SeccompProgram* 
     IC_ASSIGN_OR_RETURN(plan.seccomp_notify, LoadSeccomp(*seccomp).Wrap("load seccomp filter"));
   }
   ::umask(proc.user.umask ? static_cast<mode_t>(*proc.user.umask) : 0022);
-  if (!proc.cwd.empty() && ::chdir(proc.cwd.c_str()) != 0) return ErrnoError("chdir to cwd " + proc.cwd);
+  if (!proc.cwd.empty()) {
+    if (::chdir(proc.cwd.c_str()) != 0) return ErrnoError("chdir to cwd " + proc.cwd);
+    // A cwd reached through a magic link (/proc/self/fd/N naming a host
+    // directory fd rune inherited or holds) lies outside the container's
+    // root (runc CVE-2024-21626); getcwd() then fails with ENOENT.
+    char cwd[PATH_MAX];
+    if (!::getcwd(cwd, sizeof cwd) && errno == ENOENT)
+      return Error(ErrorCode::kInvalidArgument, "cwd " + proc.cwd + " is outside the container's root", ENOENT);
+  }
   IC_TRY(PrepareFds(preserve_fds));
   return plan;
 }
@@ -223,6 +236,15 @@ pid_t Clone3(uint64_t flags) {
   // rejects an explicit one.
   args.exit_signal = (flags & CLONE_PARENT) ? 0 : SIGCHLD;
   return static_cast<pid_t>(syscall(SYS_clone3, &args, sizeof args));
+}
+
+Result<> WritePidFile(const std::string& path, pid_t pid) {
+  std::string abs = path;
+  if (abs[0] != '/') {
+    char cwd[PATH_MAX];
+    if (::getcwd(cwd, sizeof cwd)) abs = fs::Join(cwd, abs);
+  }
+  return fs::WriteFileAtomic(abs, std::to_string(pid), 0644).Wrap("write pid file");
 }
 
 }  // namespace inclavare::runtime::internal

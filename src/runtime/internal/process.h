@@ -34,8 +34,10 @@ struct ExecPlan {
 // loading a filter needs CAP_SYS_ADMIN), uid/gid/groups and capabilities,
 // no_new_privs, seccomp (with noNewPrivileges), umask, cwd, and the fd
 // table (0-2 plus preserve_fds, everything else close-on-exec).
+// resolve_executable false: plan.path is args[0] as given (an enclave
+// runtime resolves it in its own file system).
 Result<ExecPlan> PrepareProcess(const oci::Process& process, const SeccompProgram* seccomp, bool in_user_ns,
-                                int preserve_fds);
+                                int preserve_fds, bool resolve_executable = true);
 
 // execve with default signal dispositions and an empty signal mask.
 // Returns only on failure.
@@ -57,6 +59,10 @@ class Foreground {
   sigset_t old_mask_;
   UniqueFd sfd_;
 };
+
+// --pid-file: the pid, written atomically; a relative path is taken from
+// the current directory, as runc does.
+Result<> WritePidFile(const std::string& path, pid_t pid);
 
 // clone3 without CLONE_VM: fork-like, child returns 0.
 pid_t Clone3(uint64_t flags);

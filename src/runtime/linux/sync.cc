@@ -102,8 +102,8 @@ Result<SyncMessage> SyncSocket::Expect(SyncType type) {
   return m;
 }
 
-Result<UniqueFd> ConnectUnix(const std::string& path) {
-  int s = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+Result<UniqueFd> ConnectUnix(const std::string& path, int type) {
+  int s = ::socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
   if (s < 0) return ErrnoError("socket");
   UniqueFd sock(s);
   struct sockaddr_un addr = {};

@@ -15,6 +15,8 @@
 //                      <----------- kReady | kError(errno, message)
 #pragma once
 
+#include <sys/socket.h>
+
 #include <string>
 
 #include "common/error.h"
@@ -62,8 +64,8 @@ class SyncSocket {
   UniqueFd fd_;
 };
 
-// Connects a SOCK_STREAM unix socket (close-on-exec) to path.
-Result<UniqueFd> ConnectUnix(const std::string& path);
+// Connects a unix socket of this type (close-on-exec) to path.
+Result<UniqueFd> ConnectUnix(const std::string& path, int type = SOCK_STREAM);
 
 // SCM_RIGHTS helpers, also used for --console-socket. SendFd sends `name`
 // as the data bytes, as runc does for the pty master.
