@@ -27,6 +27,7 @@
 #include "runtime/internal/process.h"
 #include "runtime/linux/cloned_binary.h"
 #include "runtime/linux/passwd.h"
+#include "runtime/linux/security.h"
 #include "runtime/runelet_binary.h"
 #include "runtime/runelet_channel.h"
 #include "runtime/rootless.h"
@@ -146,6 +147,8 @@ Result<CreatedContainer> CreateContainer(const GlobalOptions& g, const CreateOpt
   if (!linux.FindNamespace(oci::NamespaceType::kMount))
     return InvalidArgument("linux.namespaces: a mount namespace is required");
   const oci::Process& proc = *spec.process;
+  IC_TRY(CheckUnsupportedProcessFields(proc));
+  IC_TRY(CheckUnsupportedLinuxFields(linux));
   if (proc.terminal && o.console_socket.empty() && !foreground)
     return InvalidArgument("cannot allocate tty if rune will detach without setting console socket");
   if (!proc.terminal && !o.console_socket.empty())

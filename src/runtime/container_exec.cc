@@ -23,6 +23,7 @@
 #include "runtime/internal/process.h"
 #include "runtime/linux/cloned_binary.h"
 #include "runtime/linux/seccomp.h"
+#include "runtime/linux/security.h"
 #include "runtime/linux/sync.h"
 #include "runtime/runelet_channel.h"
 #include "runtime/state.h"
@@ -162,6 +163,7 @@ Result<int> Exec(const GlobalOptions& g, const ExecOptions& o) {
   IC_TRY(oci::FromJson(rec.config, "", &spec).Wrap("container config"));
   IC_ASSIGN_OR_RETURN(oci::Process proc, BuildProcess(spec, o));
   IC_TRY(oci::ValidateProcess(proc));
+  IC_TRY(CheckUnsupportedProcessFields(proc));
   if (proc.terminal && o.console_socket.empty() && o.detach)
     return InvalidArgument("cannot allocate tty if rune will detach without setting console socket");
   if (!proc.terminal && !o.console_socket.empty())

@@ -26,6 +26,7 @@
 #include "runtime/linux/path.h"
 #include "runtime/linux/process_setup.h"
 #include "runtime/linux/rootfs.h"
+#include "runtime/linux/security.h"
 #include "runtime/rootless.h"
 
 namespace inclavare::runtime::internal {
@@ -92,6 +93,7 @@ Result<ExecPlan> Setup(InitContext& ctx, std::string* state_json) {
   if (ctx.new_mount_ns) IC_TRY(PrepareRootfs(rctx));
   IC_TRY(await_cgroup());
   IC_TRY(SetHostAndDomainName(spec));
+  if (spec.linux) IC_TRY(ApplyPersonality(*spec.linux));
 
   if (ctx.stop_for_hooks) {
     IC_TRY(ctx.sync.Send(SyncType::kRunHooks));
