@@ -37,6 +37,8 @@ struct ProxyContext {
 // Runs the conversation with the runelet; returns the exit code to exit with.
 Result<int> Proxy(ProxyContext& c, int sfd) {
   if (c.process->terminal) {
+    // A session of its own, so the pty can become its controlling terminal.
+    if (::setsid() < 0) return ErrnoError("setsid");
     IC_ASSIGN_OR_RETURN(UniqueFd master, SetupConsole(*c.process, c.console_socket_fd));
     if (c.console_to_parent) IC_TRY(c.sync->Send(SyncType::kConsole, "", 0, master.Get()));
   }

@@ -9,6 +9,9 @@
 #include <unistd.h>
 
 
+#include <future>
+
+#include "tests/integration/console.h"
 #include "tests/integration/sim_platform.h"
 
 namespace itest {
@@ -243,6 +246,46 @@ TEST_F(EnclaveTest, InitRuneletIsASealedCopy) {
   ASSERT_GT(::readlink(("/proc/" + std::to_string(pid) + "/exe").c_str(), target, sizeof target - 1), 0);
   // The container's init is the memfd copy, never the host's binary.
   EXPECT_EQ(std::string(target).rfind("/memfd:rune-runelet", 0), 0u) << target;
+  ASSERT_EQ(rt().Run({"kill", id, "KILL"}).exit_code, 0);
+}
+
+// process.terminal: the init-runelet hands the pty to the enclave runtime;
+// `exec -t` does the same through the exec proxy.
+TEST_F(EnclaveTest, TerminalForTheContainerAndForExec) {
+  for (int v = 1; v <= 3; ++v) {
+    SCOPED_TRACE("v" + std::to_string(v));
+    Bundle b = EnclaveBundle(v, {"/test_init", "isatty"});
+    b.spec["process"]["terminal"] = true;
+    b.Write();
+    std::string sock = NewDir("console-" + std::to_string(v)) + "/console.sock";
+    ConsoleServer server(sock);
+    auto master_future = std::async(std::launch::async, [&] { return server.ReceiveFd(); });
+    std::string id = NewId();
+    ProcResult c = rt().Run({"create", "--console-socket", sock, "--bundle", b.dir, id});
+    ASSERT_EQ(c.exit_code, 0) << c.Describe();
+    int master = master_future.get();
+    ASSERT_GE(master, 0) << "no pty master on the console socket";
+    ASSERT_EQ(rt().Run({"start", id}).exit_code, 0);
+    std::string out = DrainPty(master);
+    ::close(master);
+    EXPECT_EQ(ParseJson(out), json({{"stdin", true}, {"stdout", true}, {"stderr", true}})) << out;
+    EXPECT_TRUE(WaitStatus(rt(), id, "stopped"));
+  }
+
+  Bundle b = EnclaveBundle(2, {"/test_init", "sleep", "60"});
+  b.Write();
+  std::string id = NewId();
+  ASSERT_EQ(rt().Run({"run", "-d", "--bundle", b.dir, id}).exit_code, 0);
+  std::string sock = NewDir("exec-console") + "/console.sock";
+  ConsoleServer server(sock);
+  auto master_future = std::async(std::launch::async, [&] { return server.ReceiveFd(); });
+  ProcResult e = rt().Run({"exec", "-t", "-d", "--console-socket", sock, id, "/test_init", "isatty"});
+  ASSERT_EQ(e.exit_code, 0) << e.Describe();
+  int master = master_future.get();
+  ASSERT_GE(master, 0);
+  std::string out = DrainPty(master);
+  ::close(master);
+  EXPECT_EQ(ParseJson(out), json({{"stdin", true}, {"stdout", true}, {"stderr", true}})) << out;
   ASSERT_EQ(rt().Run({"kill", id, "KILL"}).exit_code, 0);
 }
 
