@@ -17,7 +17,6 @@ using inclavare::Error;
 using inclavare::ErrorCode;
 
 struct skel_enclave {
-  std::shared_ptr<const sim::State> state;
   std::unique_ptr<sim::LoadedEnclave> enclave;
 };
 
@@ -68,12 +67,13 @@ extern "C" int skel_enclave_load(const char* sim_dir, const char* image, const c
                  " (run `sgx-tools sim init`)");
       return -e;
     }
-    auto state = sim::State::Load(sim_dir);
-    if (!state) return Fail(std::move(state).error().Wrap("sim state"), err, err_len);
+    // The platform secret only: the container never holds the QE's keys.
+    auto keys = sim::State::LoadPlatformKeys(sim_dir);
+    if (!keys) return Fail(std::move(keys).error().Wrap("sim state"), err, err_len);
     sim::LoadOptions o{image, sigstruct, config != nullptr ? config : ""};
-    auto loaded = sim::LoadedEnclave::Load((*state)->keys(), o);
+    auto loaded = sim::LoadedEnclave::Load(*keys, o);
     if (!loaded) return Fail(loaded.error(), err, err_len);
-    *out = new skel_enclave{std::move(*state), std::move(*loaded)};
+    *out = new skel_enclave{std::move(*loaded)};
     return 0;
   } catch (const std::exception& ex) {
     SetErr(err, err_len, ex.what());

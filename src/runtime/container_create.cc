@@ -201,7 +201,8 @@ Result<CreatedContainer> CreateContainer(const GlobalOptions& g, const CreateOpt
 
   // cgroup first, so the init is limited from its first instruction.
   IC_ASSIGN_OR_RETURN(auto cg, cgroup::NewManager({.cgroups_path = linux.cgroups_path, .container_id = o.id}));
-  if (IsRootless()) {
+  const bool rootless = IsRootless();
+  if (rootless) {
     // No writable cgroup: run without one if no limits are asked for (runc).
     IC_ASSIGN_OR_RETURN(cg, CreateRootlessCgroup(std::move(cg), linux.cgroups_path,
                                                  linux.resources.value_or(oci::LinuxResources{})));
@@ -216,7 +217,7 @@ Result<CreatedContainer> CreateContainer(const GlobalOptions& g, const CreateOpt
     (void)cg->KillAll(SIGKILL);
     (void)cg->Destroy();
   });
-  if (!IsRootless()) IC_TRY(cg->Create().Wrap("create cgroup"));
+  if (!rootless) IC_TRY(cg->Create().Wrap("create cgroup"));
   {
     // As runc: the spec's device rules, then the default devices every
     // container needs, then the config's linux.devices.
@@ -229,10 +230,13 @@ Result<CreatedContainer> CreateContainer(const GlobalOptions& g, const CreateOpt
     }
     IC_TRY(cg->Apply(res).Wrap("apply cgroup limits"));
   }
-  rec.cgroup_paths = cg->GetPaths();
-  // Saved before the clone: a rune killed from here on leaves a record that
-  // `delete --force` can clean up from.
-  IC_TRY(dir.Save(rec));
+  if (rootless) {
+    // Saved before the clone: a rune killed from here on leaves a record
+    // that `delete --force` can clean up from. (Otherwise the record with
+    // these paths was saved before the first mkdir.)
+    rec.cgroup_paths = cg->GetPaths();
+    IC_TRY(dir.Save(rec));
+  }
   IC_LOG(Debug, "create {}: state dir and cgroup ready after {} us", o.id, sw.Micros());
 
   IC_ASSIGN_OR_RETURN(UniqueFd listen_fd, ListenInStateDir(dir, kStartSocket, SOCK_STREAM));

@@ -90,7 +90,8 @@ class RootlessManager : public cgroup::Manager {
 
 }  // namespace
 
-bool RunningInUserNamespace() {
+namespace {
+bool ReadRunningInUserNamespace() {
   auto text = fs::ReadFile("/proc/self/uid_map");
   if (!text) return false;  // no /proc: assume the initial namespace
   unsigned long long inner = 1, outer = 1, count = 0;
@@ -98,6 +99,13 @@ bool RunningInUserNamespace() {
   for (char c : *text) lines += c == '\n';
   if (std::sscanf(text->c_str(), "%llu %llu %llu", &inner, &outer, &count) != 3) return true;
   return !(lines == 1 && inner == 0 && outer == 0 && count == 4294967295ULL);
+}
+}  // namespace
+
+// rune never changes its own user namespace: read once per process.
+bool RunningInUserNamespace() {
+  static const bool in_userns = ReadRunningInUserNamespace();
+  return in_userns;
 }
 
 bool IsRootless() { return ::geteuid() != 0 || RunningInUserNamespace(); }

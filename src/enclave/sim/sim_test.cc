@@ -116,6 +116,26 @@ TEST_F(SimTest, LoadRefusesMissingStateAndLooseSecret) {
   (void)fs::RemoveAll(tmp);
 }
 
+TEST_F(SimTest, LoadPlatformKeysReadsOnlyWhatEnclavesNeed) {
+  auto keys = State::LoadPlatformKeys(*dir_);
+  ASSERT_TRUE(keys) << keys.error().ToString();
+  EXPECT_EQ(keys->root_key, state().keys().root_key);
+  EXPECT_EQ(keys->owner_epoch, state().keys().owner_epoch);
+  EXPECT_EQ(keys->cpu_svn, state().keys().cpu_svn);
+
+  std::string tmp = MakeTempDir();
+  auto missing = State::LoadPlatformKeys(tmp + "/nothing");
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().code(), ErrorCode::kFailedPrecondition);
+  std::string dir = tmp + "/s";
+  ASSERT_TRUE(State::Init(dir, {}));
+  ASSERT_EQ(::chmod(fs::Join(dir, "platform_secret.bin").c_str(), 0640), 0);
+  auto loose = State::LoadPlatformKeys(dir);
+  ASSERT_FALSE(loose);
+  EXPECT_EQ(loose.error().code(), ErrorCode::kPermissionDenied);
+  (void)fs::RemoveAll(tmp);
+}
+
 TEST(StateDirTest, DefaultFromEnvironment) {
   ::unsetenv(kStateDirEnv);
   EXPECT_EQ(DefaultStateDir(), "/var/lib/inclavare/sim");

@@ -224,7 +224,9 @@ Result<> State::Init(const std::string& dir, const InitOptions& options) {
   return fs::WriteFileAtomic(fs::Join(dir, "VERSION"), std::string(kStateVersion) + "\n", kPublic);
 }
 
-Result<std::shared_ptr<const State>> State::Load(const std::string& dir) {
+namespace {
+
+Result<> CheckStateVersion(const std::string& dir) {
   auto version = fs::ReadFile(fs::Join(dir, "VERSION"));
   if (!version) {
     return FailedPrecondition("no sim platform state in " + dir + " (run `sgx-tools sim init --dir " + dir + "`)");
@@ -232,24 +234,45 @@ Result<std::shared_ptr<const State>> State::Load(const std::string& dir) {
   if (version->substr(0, version->find('\n')) != kStateVersion) {
     return FailedPrecondition("sim state in " + dir + " has unknown version '" + *version + "'");
   }
+  return {};
+}
+
+// The platform secret (0600 required) into keys.
+Result<> ReadSecret(const std::string& dir, PlatformKeys* keys) {
   const std::string secret_path = fs::Join(dir, kSecretFile);
   struct stat st;
   if (::stat(secret_path.c_str(), &st) != 0) return ErrnoError("stat " + secret_path);
   if (st.st_mode & 077) {
     return Error(ErrorCode::kPermissionDenied, secret_path + " is accessible by group or others (must be 0600)");
   }
+  IC_ASSIGN_OR_RETURN(std::string secret, fs::ReadFile(secret_path));
+  if (secret.size() != 32) {
+    OPENSSL_cleanse(secret.data(), secret.size());
+    return FailedPrecondition(secret_path + ": expected 32 bytes");
+  }
+  std::memcpy(keys->root_key.data(), secret.data(), 16);
+  std::memcpy(keys->owner_epoch.data(), secret.data() + 16, 16);
+  OPENSSL_cleanse(secret.data(), secret.size());
+  return {};
+}
+
+}  // namespace
+
+Result<PlatformKeys> State::LoadPlatformKeys(const std::string& dir) {
+  IC_TRY(CheckStateVersion(dir));
+  PlatformKeys keys;
+  IC_TRY(ReadSecret(dir, &keys));
+  IC_ASSIGN_OR_RETURN(std::string info_text, fs::ReadFile(fs::Join(dir, "platform.json")));
+  IC_ASSIGN_OR_RETURN(PlatformInfo info, InfoFromJson(info_text));
+  keys.cpu_svn = info.cpu_svn;
+  return keys;
+}
+
+Result<std::shared_ptr<const State>> State::Load(const std::string& dir) {
+  IC_TRY(CheckStateVersion(dir));
   std::shared_ptr<State> s(new State());
   s->dir_ = dir;
-  {
-    IC_ASSIGN_OR_RETURN(std::string secret, fs::ReadFile(secret_path));
-    if (secret.size() != 32) {
-      OPENSSL_cleanse(secret.data(), secret.size());
-      return FailedPrecondition(secret_path + ": expected 32 bytes");
-    }
-    std::memcpy(s->keys_.root_key.data(), secret.data(), 16);
-    std::memcpy(s->keys_.owner_epoch.data(), secret.data() + 16, 16);
-    OPENSSL_cleanse(secret.data(), secret.size());
-  }
+  IC_TRY(ReadSecret(dir, &s->keys_));
   IC_ASSIGN_OR_RETURN(std::string info_text, fs::ReadFile(fs::Join(dir, "platform.json")));
   IC_ASSIGN_OR_RETURN(s->info_, InfoFromJson(info_text));
   s->keys_.cpu_svn = s->info_.cpu_svn;

@@ -83,6 +83,12 @@ class State {
   // or incomplete ("run `sgx-tools sim init`"), PermissionDenied when the
   // secret is readable by group or others.
   static Result<std::shared_ptr<const State>> Load(const std::string& dir);
+  // Only what an enclave's EREPORT and EGETKEY need: the platform secret and
+  // CPUSVN, with the same checks. Enclave runtimes use this one: they run
+  // inside containers and must never hold the PCK, attestation or QE keys
+  // (a workload could forge quotes with them), and parsing those keys is
+  // most of Load's cost.
+  static Result<PlatformKeys> LoadPlatformKeys(const std::string& dir);
 
   const std::string& dir() const { return dir_; }
   const PlatformKeys& keys() const { return keys_; }
