@@ -223,6 +223,7 @@ void InitMain(InitContext& ctx) {
     conn.Reset();
   }
   ::close(ctx.start_listen_fd);
+  sigfd.Reset();  // the enclave runtime's processes must not inherit it
 
   auto report = [&](const Error& e) {
     std::string msg = e.ToString();

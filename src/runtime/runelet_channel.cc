@@ -6,6 +6,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 
 namespace inclavare::runtime {
@@ -35,7 +36,14 @@ Result<> SendRuneletMessage(int sock, const nlohmann::json& body, const std::vec
 }
 
 Result<RuneletMessage> RecvRuneletMessage(int sock) {
-  std::string buf(kRuneletMaxMessage, '\0');
+  // The size of the next packet first (SEQPACKET keeps boundaries), so
+  // small messages do not cost a 1 MiB buffer.
+  ssize_t size;
+  do {
+    size = ::recv(sock, nullptr, 0, MSG_PEEK | MSG_TRUNC);
+  } while (size < 0 && errno == EINTR);
+  if (size < 0) return ErrnoError("receive from runelet channel");
+  std::string buf(static_cast<size_t>(std::min<ssize_t>(std::max<ssize_t>(size, 1), kRuneletMaxMessage)), '\0');
   struct iovec iov = {buf.data(), buf.size()};
   struct msghdr msg = {};
   msg.msg_iov = &iov;
