@@ -15,6 +15,7 @@
 #include <cstring>
 #include <thread>
 
+#include "tests/integration/console.h"
 #include "tests/integration/harness.h"
 
 namespace itest {
@@ -24,43 +25,6 @@ std::string Readlink(const std::string& path) {
   char buf[4096];
   ssize_t n = ::readlink(path.c_str(), buf, sizeof buf - 1);
   return n < 0 ? std::string() : std::string(buf, n);
-}
-
-// Accepts one connection on a unix socket and receives one fd (SCM_RIGHTS).
-int ReceiveOneFd(int listen_fd) {
-  pollfd p = {listen_fd, POLLIN, 0};
-  if (::poll(&p, 1, 10000) != 1) return -1;
-  int conn = ::accept4(listen_fd, nullptr, nullptr, SOCK_CLOEXEC);
-  if (conn < 0) return -1;
-  char data[256];
-  iovec iov = {data, sizeof data};
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))];
-  msghdr msg = {};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control;
-  msg.msg_controllen = sizeof control;
-  ssize_t n = ::recvmsg(conn, &msg, MSG_CMSG_CLOEXEC);
-  ::close(conn);
-  if (n < 0) return -1;
-  for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
-    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
-      int fd;
-      memcpy(&fd, CMSG_DATA(c), sizeof fd);
-      return fd;
-    }
-  }
-  return -1;
-}
-
-int ListenUnix(const std::string& path) {
-  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_un addr = {};
-  addr.sun_family = AF_UNIX;
-  snprintf(addr.sun_path, sizeof addr.sun_path, "%s", path.c_str());
-  EXPECT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0) << strerror(errno);
-  EXPECT_EQ(::listen(fd, 1), 0);
-  return fd;
 }
 
 bool MaskHas(const json& hex, int bit) {

@@ -15,6 +15,7 @@
 #include <future>
 #include <thread>
 
+#include "tests/integration/console.h"
 #include "tests/integration/harness.h"
 
 namespace itest {
@@ -58,16 +59,6 @@ const std::vector<std::string>& BroadAllowList() {
       "statx", "sysinfo", "tgkill", "tkill", "umask", "uname", "unlink", "unlinkat", "vfork",
       "wait4", "waitid", "write", "writev", "keyctl"};
   return names;
-}
-
-int ListenUnix(const std::string& path) {
-  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_un addr = {};
-  addr.sun_family = AF_UNIX;
-  snprintf(addr.sun_path, sizeof addr.sun_path, "%s", path.c_str());
-  EXPECT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0) << strerror(errno);
-  EXPECT_EQ(::listen(fd, 1), 0);
-  return fd;
 }
 
 class SeccompTest : public IntegrationTest {
