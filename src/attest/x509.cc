@@ -98,6 +98,20 @@ Result<std::vector<X509Ptr>> ParseCertChain(std::string_view data) {
   std::vector<X509Ptr> out;
   if (data.size() > INT32_MAX) return InvalidArgument("certificate data too large");
   if (LooksPem(data)) {
+    // Some quote generators (rats-tls's legacy certificates carry such
+    // quotes) write PEM blocks with no line break between them
+    // ("-----END CERTIFICATE----------BEGIN CERTIFICATE-----"), which
+    // OpenSSL's PEM reader does not accept: put the line breaks back.
+    std::string fixed;
+    constexpr std::string_view kJoined = "-----END CERTIFICATE----------BEGIN CERTIFICATE-----";
+    if (data.find(kJoined) != std::string_view::npos) {
+      fixed.assign(data);
+      for (size_t pos = 0; (pos = fixed.find(kJoined, pos)) != std::string::npos;) {
+        pos += std::string_view("-----END CERTIFICATE-----").size();
+        fixed.insert(pos, "\n");
+      }
+      data = fixed;
+    }
     BioPtr bio = MemBio(data);
     while (true) {
       X509* c = PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr);
