@@ -123,7 +123,9 @@ Result<std::unique_ptr<rtls_core_context_t>> CreateContext(const rats_tls_conf_t
   auto c = std::make_unique<rtls_core_context_t>();
   c->flags = conf.flags & RATS_TLS_CONF_FLAGS_GLOBAL_MASK;
   c->log_level = conf.log_level;
-  if (!EnvLogLevel()) global_log_level = conf.log_level;
+  // The operator's RATS_TLS_GLOBAL_LOG_LEVEL wins over the program's choice
+  // (conf.log_level, or global_log_level set directly as upstream's samples do).
+  global_log_level = EnvLogLevel().value_or(conf.log_level);
   c->cert_algo = conf.cert_algo == RATS_TLS_CERT_ALGO_DEFAULT ? RATS_TLS_CERT_ALGO_ECC_256_SHA256 : conf.cert_algo;
   c->attester_name = Field(conf.attester_type, sizeof conf.attester_type);
   c->verifier_name = Field(conf.verifier_type, sizeof conf.verifier_type);

@@ -344,6 +344,63 @@ TEST(RatsTls, EvidenceMadeOncePerHandleAndRenewedAfterItsLifetime) {
   rats_tls_cleanup(sh);
 }
 
+
+TEST(RatsTls, SgxLaOneWayAndMutual) {
+  REQUIRE_SIM();
+  Peer s{.attester = "sgx_la"}, c{};
+  Pair r = RoundTrip(s, c, false);
+  ASSERT_TRUE(r.client.ok()) << r.client.error;
+  EXPECT_THAT(r.client.peer_json, HasSubstr("\"evidence_type\":\"sgx_la\""));
+  EXPECT_THAT(r.client.peer_json, HasSubstr(StubMrEnclave(false)));
+  c.attester = "sgx_la";
+  r = RoundTrip(s, c, true);
+  ASSERT_TRUE(r.server.ok()) << r.server.error;
+  ASSERT_TRUE(r.client.ok()) << r.client.error;
+  EXPECT_THAT(r.server.peer_json, HasSubstr("\"evidence_type\":\"sgx_la\""));
+}
+
+TEST(RatsTls, MixedSgxEcdsaServerSgxLaClient) {
+  REQUIRE_SIM();
+  Peer c{.attester = "sgx_la"};
+  Pair r = RoundTrip(SgxServer(), c, true);
+  ASSERT_TRUE(r.server.ok()) << r.server.error;
+  ASSERT_TRUE(r.client.ok()) << r.client.error;
+  EXPECT_THAT(r.server.peer_json, HasSubstr("\"evidence_type\":\"sgx_la\""));
+  EXPECT_THAT(r.client.peer_json, HasSubstr("\"evidence_type\":\"sgx_ecdsa\""));
+}
+
+TEST(RatsTls, ForcedVerifierOfAnotherTypeRefusesWithTheReason) {
+  REQUIRE_SIM();
+  Peer c{.verifier = "sgx_la"};
+  Pair r = RoundTrip(SgxServer(), c, false);
+  EXPECT_FALSE(r.client.ok());
+  EXPECT_THAT(r.client.error, HasSubstr("cannot verify the peer's sgx_ecdsa evidence"));
+}
+
+TEST(RatsTls, Rsa3072Certificates) {
+  REQUIRE_SIM();
+  Peer s = SgxServer();
+  Conf sc(s, true, false);
+  rats_tls_conf_t conf = *sc.get();
+  conf.cert_algo = RATS_TLS_CERT_ALGO_RSA_3072_SHA256;
+  Conf cc(SgxClient(), false, false);
+  rats_tls_handle sh, ch;
+  ASSERT_EQ(rats_tls_init(&conf, &sh), RATS_TLS_ERR_NONE) << rats_tls_last_error(nullptr);
+  ASSERT_EQ(rats_tls_init(cc.get(), &ch), RATS_TLS_ERR_NONE);
+  int sv[2];
+  socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
+  Outcome so, co;
+  std::thread t([&] { RunSide(sh, sv[0], true, &so); });
+  RunSide(ch, sv[1], false, &co);
+  t.join();
+  EXPECT_TRUE(co.ok()) << co.error;
+  EXPECT_TRUE(so.ok()) << so.error;
+  rats_tls_cleanup(sh);
+  rats_tls_cleanup(ch);
+  close(sv[0]);
+  close(sv[1]);
+}
+
 TEST(RatsTls, BulkTransfer) {
   Conf sc(Null(), true, false), cc(Null(), false, false);
   rats_tls_handle sh, ch;
@@ -537,6 +594,16 @@ TEST(RatsTlsSamples, MutualWithFreshnessOnLoopback) {
   EXPECT_EQ(r.server_rc, 0) << r.server_out;
   EXPECT_THAT(r.client_out, HasSubstr("\"nonce\""));
   EXPECT_THAT(r.server_out, HasSubstr("\"nonce\""));
+}
+
+
+TEST(RatsTlsSamples, LogLevelFromTheEnvironmentWins) {
+  REQUIRE_SIM();
+  setenv("RATS_TLS_GLOBAL_LOG_LEVEL", "debug", 1);
+  SampleResult r = Samples({}, {});  // both run with -l error
+  unsetenv("RATS_TLS_GLOBAL_LOG_LEVEL");
+  EXPECT_EQ(r.client_rc, 0) << r.client_out;
+  EXPECT_THAT(r.client_out, HasSubstr("[DEBUG]"));
 }
 
 TEST(RatsTlsSamples, ClientRefusesADebugServerAndExitsNonZero) {
