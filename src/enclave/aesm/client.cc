@@ -156,6 +156,23 @@ Result<std::vector<AttKeyId>> Client::GetSupportedAttKeyIds() const {
   return ids;
 }
 
+Result<AttKeyId> Client::SelectAttKeyId(std::span<const AttKeyId> acceptable) const {
+  Request req;
+  auto* m = req.mutable_selectattkeyidreq();
+  if (!acceptable.empty()) {
+    AttKeyIdListHeader header{};
+    header.num_att_ids = static_cast<uint32_t>(acceptable.size());
+    std::string list = AsString(header);
+    list.append(reinterpret_cast<const char*>(acceptable.data()), acceptable.size_bytes());
+    m->set_att_key_id_list(std::move(list));
+  }
+  m->set_timeout(static_cast<uint32_t>(timeout_.count()));
+  IC_ASSIGN_OR_RETURN(Response res, Call(*this, req));
+  const auto& r = res.selectattkeyidres();
+  IC_TRY(CheckCode(res.has_selectattkeyidres(), r.errorcode(), "SelectAttKeyID"));
+  return FromString<AttKeyId>(r.selected_att_key_id(), "selected_att_key_id");
+}
+
 Result<TargetInfo> Client::InitQuote() const {
   Request req;
   req.mutable_initquotereq()->set_timeout(static_cast<uint32_t>(timeout_.count()));

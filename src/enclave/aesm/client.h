@@ -19,6 +19,7 @@
 #include <chrono>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -63,6 +64,10 @@ class Client {
                                                    const std::optional<AttKeyId>& att_key_id = std::nullopt) const;
   // GetSupportedAttKeyIDNum / GetSupportedAttKeyIDs.
   Result<std::vector<AttKeyId>> GetSupportedAttKeyIds() const;
+  // SelectAttKeyID: the daemon picks the attestation key id to use among
+  // `acceptable` (a verifier's list, sent as sgx_ql_att_key_id_list_t); an
+  // empty list lets it pick any it supports. An AESM error when none fits.
+  Result<AttKeyId> SelectAttKeyId(std::span<const AttKeyId> acceptable = {}) const;
   // Legacy InitQuote: the QE's TARGETINFO (and the EPID group id, which the
   // sim platform leaves zero).
   Result<TargetInfo> InitQuote() const;

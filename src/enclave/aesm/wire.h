@@ -60,6 +60,15 @@ struct __attribute__((packed)) AttKeyId {
 };
 static_assert(sizeof(AttKeyId) == 256);
 IC_SGX_OFFSET(AttKeyId, algorithm_id, 154);
+// sgx_ql_att_key_id_list_header_t: the start of an sgx_ql_att_key_id_list_t,
+// followed by num_att_ids AttKeyIds (SelectAttKeyID's att_key_id_list).
+struct __attribute__((packed)) AttKeyIdListHeader {
+  uint16_t id;
+  uint16_t version;
+  uint32_t num_att_ids;
+};
+static_assert(sizeof(AttKeyIdListHeader) == 8);
+
 inline constexpr uint32_t kAlgEpid = 0;
 inline constexpr uint32_t kAlgEcdsaP256 = 2;
 

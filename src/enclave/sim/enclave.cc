@@ -162,9 +162,17 @@ Result<Key128> Enclave::GetKey(const KeyRequest& req) const {
       break;
     case KeyName::kProvision:
     case KeyName::kProvisionSeal:
-      return Unimplemented("EGETKEY: provisioning keys are not simulated");
+      if (!(identity_.attributes.flags & kAttrProvisionKey)) {
+        return Error(ErrorCode::kPermissionDenied,
+                     "EGETKEY: provisioning keys need the PROVISIONKEY attribute (INVALID_ATTRIBUTE)");
+      }
+      break;
     case KeyName::kEinitToken:
-      return Unimplemented("EGETKEY: launch (EINITTOKEN) keys are not simulated (flexible launch control)");
+      if (!(identity_.attributes.flags & kAttrEinitTokenKey)) {
+        return Error(ErrorCode::kPermissionDenied,
+                     "EGETKEY: the EINITTOKEN key needs the EINITTOKENKEY attribute (INVALID_ATTRIBUTE)");
+      }
+      break;
     default:
       return InvalidArgument("EGETKEY: unknown KEYNAME " + std::to_string(req.key_name));
   }
@@ -175,16 +183,34 @@ Result<Key128> Enclave::GetKey(const KeyRequest& req) const {
   if (CpuSvnAbove(req.cpu_svn, platform_.cpu_svn)) {
     return InvalidArgument("EGETKEY: CPUSVN above the platform's (INVALID_CPUSVN)");
   }
+  const auto name = static_cast<KeyName>(req.key_name);
   KeyDerivation d{};
   d.key_name = req.key_name;
-  d.key_policy = req.key_policy;
   d.isv_svn = req.isv_svn;
   d.cpu_svn = req.cpu_svn;
-  d.key_id = req.key_id;
-  d.owner_epoch = platform_.owner_epoch;
   d.attributes.flags = identity_.attributes.flags & (req.attribute_mask.flags | kAttrInit | kAttrDebug);
   d.attributes.xfrm = identity_.attributes.xfrm & req.attribute_mask.xfrm;
   d.misc_select = identity_.misc_select & req.misc_mask;
+  if (name != KeyName::kSeal) {
+    // PROVISION, PROVISION_SEAL, EINITTOKEN: bound to the signer and product,
+    // never to MRENCLAVE; KEYPOLICY and CONFIGSVN are not used (keys.h).
+    d.mr_signer = identity_.mr_signer;
+    d.isv_prod_id = identity_.isv_prod_id;
+    if (name == KeyName::kEinitToken) {
+      d.key_id = req.key_id;
+      d.owner_epoch = platform_.owner_epoch;
+    } else {
+      d.attribute_mask = req.attribute_mask;
+      d.misc_mask = ~req.misc_mask;
+    }
+    if (name != KeyName::kProvision) {
+      IC_ASSIGN_OR_RETURN(d.seal_key_fuses, SealKeyFuses(platform_));
+    }
+    return DeriveKey(platform_, d);
+  }
+  d.key_policy = req.key_policy;
+  d.key_id = req.key_id;
+  d.owner_epoch = platform_.owner_epoch;
   if (req.key_policy & kKeyPolicyMrEnclave) d.mr_enclave = identity_.mr_enclave;
   if (req.key_policy & kKeyPolicyMrSigner) d.mr_signer = identity_.mr_signer;
   if (!(req.key_policy & kKeyPolicyNoIsvProdId)) d.isv_prod_id = identity_.isv_prod_id;

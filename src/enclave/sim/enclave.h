@@ -14,8 +14,13 @@
 // SIGSTRUCT.ENCLAVEHASH, a SIGSTRUCT whose signature or Q1/Q2 do not check,
 // ATTRIBUTES that differ from SIGSTRUCT.ATTRIBUTES under ATTRIBUTEMASK, or
 // MISCSELECT that differs under MISCMASK; the enclave then stays
-// uninitialised and may not report or get keys. As with Flexible Launch
-// Control, no EINITTOKEN is needed. Pages are measured, not kept: the sim
+// uninitialised and may not report or get keys. The sim platform models
+// Flexible Launch Control as the Linux SGX driver uses it (the launch-enclave
+// key hash MSRs set to each enclave's MRSIGNER before EINIT): no EINITTOKEN
+// is needed and none is checked, which is why
+// aesmd-sim's GetLaunchToken hands out an all-zero token (as Intel's AESM does
+// on FLC machines). EGETKEY still derives the EINITTOKEN key for an enclave
+// with the EINITTOKENKEY attribute, so a launch enclave can be simulated. Pages are measured, not kept: the sim
 // platform does not execute enclave code (that is the enclave runtime's job).
 //
 // Not thread-safe while being built; after Init() the const methods may be
@@ -78,10 +83,12 @@ class Enclave {
   // random KEYID.
   Result<Report> CreateReport(const TargetInfo& target, const ReportData& report_data) const;
 
-  // EGETKEY for KEYNAME REPORT and SEAL (keys.h says what each binds).
-  // InvalidArgument for other key names, reserved bits or an ISVSVN/CPUSVN/
-  // CONFIGSVN above the enclave's or platform's (the hardware's
-  // SGX_INVALID_ISVSVN/CPUSVN); PROVISION keys are Unimplemented.
+  // EGETKEY for every KEYNAME: REPORT, SEAL, PROVISION, PROVISION_SEAL and
+  // EINITTOKEN (keys.h says what each binds). InvalidArgument for unknown key
+  // names, reserved bits or an ISVSVN/CPUSVN/CONFIGSVN above the enclave's or
+  // platform's (the hardware's SGX_INVALID_ISVSVN/CPUSVN); PermissionDenied
+  // (SGX_INVALID_ATTRIBUTE) for PROVISION/PROVISION_SEAL without the
+  // PROVISIONKEY attribute and EINITTOKEN without EINITTOKENKEY.
   Result<Key128> GetKey(const KeyRequest& request) const;
 
   // What a target enclave does with a REPORT it receives: EGETKEY(REPORT,

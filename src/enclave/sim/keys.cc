@@ -9,6 +9,11 @@ Result<Key128> DeriveKey(const PlatformKeys& keys, const KeyDerivation& derivati
                  std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(&derivation), sizeof derivation));
 }
 
+Result<std::array<uint8_t, 16>> SealKeyFuses(const PlatformKeys& keys) {
+  static constexpr char kLabel[] = "inclavare sim platform SEAL_KEY_FUSES";
+  return AesCmac(keys.root_key, std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(kLabel), sizeof kLabel - 1));
+}
+
 Result<Key128> DeriveReportKey(const PlatformKeys& keys, const TargetInfo& target, const KeyId& key_id) {
   KeyDerivation d{};
   d.key_name = static_cast<uint16_t>(KeyName::kReport);

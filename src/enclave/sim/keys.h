@@ -27,6 +27,24 @@
 //     shares seal keys with a production one), misc_select & misc_mask,
 //     config_id/config_svn if policy CONFIGID, isv_family_id /
 //     isv_ext_prod_id if those policies are set.
+//   PROVISION / PROVISION_SEAL key  (EGETKEY; the enclave needs the
+//     PROVISIONKEY attribute): key_name, cpu_svn and isv_svn FROM THE REQUEST
+//     (same limits as for SEAL), isv_prod_id and mr_signer of the enclave
+//     (never mr_enclave: every enclave of one signer shares the key across
+//     versions), attributes & (request mask | INIT | DEBUG) with the request's
+//     attribute_mask itself, misc_select & misc_mask with ~misc_mask; NO
+//     owner_epoch and NO key_id (the key survives an owner change: it proves
+//     the platform, not its owner). PROVISION_SEAL also binds the seal fuses.
+//   EINITTOKEN key  (EGETKEY; needs the EINITTOKENKEY attribute): key_name,
+//     cpu_svn, isv_svn and key_id from the request, isv_prod_id and mr_signer
+//     of the enclave, owner_epoch, the seal fuses, attributes & (request mask
+//     | INIT | DEBUG), misc_select & misc_mask.
+//   KEYPOLICY is ignored for every key but SEAL, as on hardware.
+//
+// The "seal key fuses" (SEAL_KEY_FUSES) are a 128-bit value derived from the
+// platform secret (SealKeyFuses below). REPORT and SEAL keys of the sim
+// platform do not bind them (their derivation predates these fields and is
+// kept, so existing sealed data stays readable).
 //
 // Fields not bound are zero. Binding the owner epoch means re-running
 // `sgx-tools sim init` (new secret, new epoch) invalidates every sealed blob,
@@ -69,12 +87,19 @@ struct __attribute__((packed)) KeyDerivation {
   ConfigId config_id;
   IsvFamilyId isv_family_id;
   IsvExtProdId isv_ext_prod_id;
-  uint8_t reserved3[48];
+  Attributes attribute_mask;               // PROVISION keys: KEYREQUEST.ATTRIBUTEMASK
+  MiscSelect misc_mask;                    // PROVISION keys: ~KEYREQUEST.MISCMASK
+  std::array<uint8_t, 16> seal_key_fuses;  // PROVISION_SEAL, EINITTOKEN
+  uint8_t reserved3[12];
 };
 static_assert(sizeof(KeyDerivation) == 320);
 
 // AES-128-CMAC(keys.root_key, derivation).
 Result<Key128> DeriveKey(const PlatformKeys& keys, const KeyDerivation& derivation);
+
+// The platform's simulated SEAL_KEY_FUSES: AES-128-CMAC(root_key, a fixed
+// label), so they change with the platform secret only.
+Result<std::array<uint8_t, 16>> SealKeyFuses(const PlatformKeys& keys);
 
 // The report key for a target enclave (see above).
 Result<Key128> DeriveReportKey(const PlatformKeys& keys, const TargetInfo& target, const KeyId& key_id);

@@ -41,7 +41,7 @@ Result<SampleEnclaveParts> SignSampleEnclave(const RsaKey& signer, const SampleE
   parts.secs.size = kSize;
   parts.secs.ssa_frame_size = 1;
   parts.secs.misc_select = o.misc_select;
-  parts.secs.attributes = {kAttrMode64Bit | (o.debug ? kAttrDebug : 0), kXfrmLegacy};
+  parts.secs.attributes = {kAttrMode64Bit | (o.debug ? kAttrDebug : 0) | o.extra_flags, kXfrmLegacy};
   IC_ASSIGN_OR_RETURN(Measurement m, Measurement::Create());
   IC_TRY(m.Ecreate(1, kSize));
   IC_TRY(AddPages(m, o));

@@ -20,6 +20,7 @@ namespace inclavare::sgx::sim {
 struct SampleEnclaveOptions {
   std::string content = "Inclavare SIMULATED sample enclave\n";  // code page bytes (<= 4096)
   bool debug = false;               // ATTRIBUTES.DEBUG (the SIGSTRUCT allows it)
+  uint64_t extra_flags = 0;         // more ATTRIBUTES.FLAGS, e.g. kAttrProvisionKey
   uint16_t isv_prod_id = 0;
   uint16_t isv_svn = 0;
   MiscSelect misc_select = 0;

@@ -304,8 +304,153 @@ TEST_F(SimTest, SealKeysFollowPolicy) {
   req.cpu_svn[0] = 0xff;  // above the platform's
   EXPECT_FALSE(a1.GetKey(req));
   req.cpu_svn[0] = 0;
-  req.key_name = static_cast<uint16_t>(KeyName::kProvision);
-  EXPECT_EQ(a1.GetKey(req).error().code(), ErrorCode::kUnimplemented);
+  // Without the PROVISIONKEY / EINITTOKENKEY attributes: SGX_INVALID_ATTRIBUTE.
+  for (KeyName n : {KeyName::kProvision, KeyName::kProvisionSeal, KeyName::kEinitToken}) {
+    req.key_name = static_cast<uint16_t>(n);
+    auto k = a1.GetKey(req);
+    ASSERT_FALSE(k);
+    EXPECT_EQ(k.error().code(), ErrorCode::kPermissionDenied) << k.error().ToString();
+    EXPECT_NE(k.error().message().find("INVALID_ATTRIBUTE"), std::string::npos);
+  }
+  req.key_name = 5;  // no such KEYNAME
+  EXPECT_EQ(a1.GetKey(req).error().code(), ErrorCode::kInvalidArgument);
+}
+
+// PROVISION / PROVISION_SEAL / EINITTOKEN keys (keys.h): what they bind and
+// what they must not.
+class PlatformKeyTest : public SimTest {
+ protected:
+  static SampleEnclaveOptions Opts(uint64_t flags, const std::string& content = "provisioning enclave") {
+    SampleEnclaveOptions o;
+    o.content = content;
+    o.extra_flags = flags;
+    o.isv_svn = 2;
+    o.isv_prod_id = 7;
+    return o;
+  }
+  static KeyRequest Req(KeyName name) {
+    KeyRequest r{};
+    r.key_name = static_cast<uint16_t>(name);
+    r.isv_svn = 2;
+    r.attribute_mask = {kAttrMode64Bit | kAttrProvisionKey | kAttrEinitTokenKey, kXfrmLegacy};
+    r.misc_mask = ~0u;
+    return r;
+  }
+  Key128 Get(const Enclave& e, const KeyRequest& r) {
+    auto k = e.GetKey(r);
+    EXPECT_TRUE(k) << k.error().ToString();
+    return k ? *k : Key128{};
+  }
+  Enclave Build(const PlatformKeys& keys, const RsaKey& signer, const SampleEnclaveOptions& o) {
+    auto e = BuildSampleEnclave(keys, signer, o);
+    EXPECT_TRUE(e) << e.error().ToString();
+    return std::move(*e);
+  }
+};
+
+TEST_F(PlatformKeyTest, ProvisionKeysBindSignerNotEnclaveNorOwner) {
+  const uint64_t kFlags = kAttrProvisionKey;
+  Enclave p1 = App(Opts(kFlags));
+  Enclave p1_again = App(Opts(kFlags));
+  Enclave p2 = App(Opts(kFlags, "another enclave of the same signer"));
+  ASSERT_NE(p1.identity().mr_enclave, p2.identity().mr_enclave);
+  auto other_key = RsaKey::Generate();
+  ASSERT_TRUE(other_key);
+  Enclave q = Build(state().keys(), *other_key, Opts(kFlags));
+  SampleEnclaveOptions other_prod = Opts(kFlags);
+  other_prod.isv_prod_id = 8;
+  Enclave r = App(other_prod);
+  PlatformKeys new_owner = state().keys();
+  new_owner.owner_epoch[0] ^= 1;
+  Enclave p1_new_owner = Build(new_owner, *signer_, Opts(kFlags));
+  PlatformKeys other_platform = state().keys();
+  other_platform.root_key[0] ^= 1;
+  Enclave p1_elsewhere = Build(other_platform, *signer_, Opts(kFlags));
+
+  for (KeyName name : {KeyName::kProvision, KeyName::kProvisionSeal}) {
+    SCOPED_TRACE(static_cast<int>(name));
+    const KeyRequest base = Req(name);
+    const Key128 k = Get(p1, base);
+    EXPECT_NE(k, Key128{});
+    EXPECT_EQ(k, Get(p1_again, base));        // deterministic
+    EXPECT_EQ(k, Get(p2, base));              // MRENCLAVE not bound
+    EXPECT_EQ(k, Get(p1_new_owner, base));    // OWNEREPOCH not bound
+    EXPECT_NE(k, Get(q, base));               // MRSIGNER bound
+    EXPECT_NE(k, Get(r, base));               // ISVPRODID bound
+    EXPECT_NE(k, Get(p1_elsewhere, base));    // the platform secret
+
+    KeyRequest req = base;
+    req.key_id[3] = 9;                        // KEYID not bound
+    EXPECT_EQ(k, Get(p1, req));
+    req = base;
+    req.key_policy = kKeyPolicyMrEnclave;     // KEYPOLICY ignored
+    EXPECT_EQ(k, Get(p1, req));
+    req = base;
+    req.isv_svn = 1;                          // older SVN: another, derivable key
+    EXPECT_NE(k, Get(p1, req));
+    req.isv_svn = 3;                          // above the enclave's
+    auto above = p1.GetKey(req);
+    ASSERT_FALSE(above);
+    EXPECT_NE(above.error().message().find("INVALID_ISVSVN"), std::string::npos);
+    req = base;
+    req.cpu_svn[2] = 0xff;                    // above the platform's
+    auto cpu = p1.GetKey(req);
+    ASSERT_FALSE(cpu);
+    EXPECT_NE(cpu.error().message().find("INVALID_CPUSVN"), std::string::npos);
+    req = base;
+    req.attribute_mask.flags |= kAttrDebug;   // the mask itself is bound
+    EXPECT_NE(k, Get(p1, req));
+    req = base;
+    req.misc_mask = 0;                        // MISCMASK is bound (as ~MISCMASK)
+    EXPECT_NE(k, Get(p1, req));
+  }
+  // The two provisioning keys differ (KEYNAME, seal fuses), and differ from
+  // an MRSIGNER seal key with the same inputs.
+  const Key128 prov = Get(p1, Req(KeyName::kProvision));
+  const Key128 prov_seal = Get(p1, Req(KeyName::kProvisionSeal));
+  EXPECT_NE(prov, prov_seal);
+  KeyRequest seal = Req(KeyName::kSeal);
+  seal.key_policy = kKeyPolicyMrSigner;
+  EXPECT_NE(Get(p1, seal), prov);
+  // PROVISIONKEY does not grant the EINITTOKEN key.
+  auto launch = p1.GetKey(Req(KeyName::kEinitToken));
+  ASSERT_FALSE(launch);
+  EXPECT_EQ(launch.error().code(), ErrorCode::kPermissionDenied);
+}
+
+TEST_F(PlatformKeyTest, EinitTokenKeyBindsSignerOwnerAndKeyId) {
+  const uint64_t kFlags = kAttrEinitTokenKey;
+  Enclave le = App(Opts(kFlags));
+  Enclave le_again = App(Opts(kFlags));
+  Enclave le2 = App(Opts(kFlags, "another launch enclave build"));
+  auto other_key = RsaKey::Generate();
+  ASSERT_TRUE(other_key);
+  Enclave other_signer = Build(state().keys(), *other_key, Opts(kFlags));
+  PlatformKeys new_owner = state().keys();
+  new_owner.owner_epoch[15] ^= 0x80;
+  Enclave le_new_owner = Build(new_owner, *signer_, Opts(kFlags));
+
+  const KeyRequest base = Req(KeyName::kEinitToken);
+  const Key128 k = Get(le, base);
+  EXPECT_EQ(k, Get(le_again, base));
+  EXPECT_EQ(k, Get(le2, base));               // MRENCLAVE not bound
+  EXPECT_NE(k, Get(other_signer, base));      // MRSIGNER bound
+  EXPECT_NE(k, Get(le_new_owner, base));      // OWNEREPOCH bound
+  KeyRequest req = base;
+  req.key_id[0] = 1;                          // KEYID bound
+  EXPECT_NE(k, Get(le, req));
+  req = base;
+  req.key_policy = kKeyPolicyMrEnclave;       // KEYPOLICY ignored
+  EXPECT_EQ(k, Get(le, req));
+  req = base;
+  req.isv_svn = 0;
+  EXPECT_NE(k, Get(le, req));
+  req.isv_svn = 3;
+  EXPECT_FALSE(le.GetKey(req));
+  // EINITTOKENKEY does not grant provisioning keys.
+  auto prov = le.GetKey(Req(KeyName::kProvision));
+  ASSERT_FALSE(prov);
+  EXPECT_EQ(prov.error().code(), ErrorCode::kPermissionDenied);
 }
 
 TEST_F(SimTest, SealKeysDependOnPlatformSecret) {

@@ -179,6 +179,54 @@ TEST_F(AesmdSimTest, AttestationKeyIds) {
   EXPECT_FALSE(client.GetQuoteSizeEx(wrong));
 }
 
+TEST_F(AesmdSimTest, SelectAttKeyId) {
+  aesm::Client client(socket_);
+  auto ids = client.GetSupportedAttKeyIds();
+  ASSERT_TRUE(ids) << ids.error().ToString();
+  ASSERT_EQ(ids->size(), 1u);
+  // No list: the daemon picks its own (ECDSA P-256) id.
+  auto any = client.SelectAttKeyId();
+  ASSERT_TRUE(any) << any.error().ToString();
+  EXPECT_EQ(std::memcmp(&*any, &(*ids)[0], sizeof(aesm::AttKeyId)), 0);
+  EXPECT_EQ(any->algorithm_id, aesm::kAlgEcdsaP256);
+  // A verifier's list holding an EPID id and ours: ours is selected.
+  aesm::AttKeyId epid = (*ids)[0];
+  epid.algorithm_id = aesm::kAlgEpid;
+  std::vector<aesm::AttKeyId> list = {epid, (*ids)[0]};
+  auto picked = client.SelectAttKeyId(list);
+  ASSERT_TRUE(picked) << picked.error().ToString();
+  EXPECT_EQ(std::memcmp(&*picked, &(*ids)[0], sizeof(aesm::AttKeyId)), 0);
+  EXPECT_TRUE(client.InitQuoteEx(*picked));
+  // A list without any id the sim QE has: refused.
+  aesm::AttKeyId other_qe = (*ids)[0];
+  other_qe.mrsigner[5] ^= 0x80;
+  std::vector<aesm::AttKeyId> none = {epid, other_qe};
+  auto refused = client.SelectAttKeyId(none);
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.error().message().find("AESM_PARAMETER_ERROR"), std::string::npos) << refused.error().ToString();
+
+  // The wire: field 19 both ways; a list whose header count disagrees with
+  // its length is a parameter error.
+  ::aesm::message::Request req;
+  std::string bad(sizeof(aesm::AttKeyIdListHeader) + sizeof(aesm::AttKeyId), '\0');
+  bad[4] = 2;  // num_att_ids = 2, one entry present
+  std::memcpy(bad.data() + sizeof(aesm::AttKeyIdListHeader), &(*ids)[0], sizeof(aesm::AttKeyId));
+  req.mutable_selectattkeyidreq()->set_att_key_id_list(bad);
+  auto raw = client.Transact(req.SerializeAsString());
+  ASSERT_TRUE(raw);
+  ::aesm::message::Response res;
+  ASSERT_TRUE(res.ParseFromString(*raw));
+  ASSERT_TRUE(res.has_selectattkeyidres());
+  EXPECT_EQ(res.selectattkeyidres().errorcode(), static_cast<uint32_t>(aesm::AesmError::kParameter));
+  bad[4] = 1;
+  req.mutable_selectattkeyidreq()->set_att_key_id_list(bad);
+  raw = client.Transact(req.SerializeAsString());
+  ASSERT_TRUE(raw);
+  ASSERT_TRUE(res.ParseFromString(*raw));
+  EXPECT_EQ(res.selectattkeyidres().errorcode(), 0u);
+  EXPECT_EQ(res.selectattkeyidres().selected_att_key_id().size(), sizeof(aesm::AttKeyId));
+}
+
 TEST_F(AesmdSimTest, LegacyMessages) {
   aesm::Client client(socket_);
   auto ti = client.InitQuote();

@@ -25,18 +25,21 @@ int main(int argc, char** argv) {
   namespace sim = inclavare::sgx::sim;
   namespace aesmd = inclavare::sgx::aesmd_sim;
   CLI::App app{"aesmd-sim: AESM-compatible daemon of the SIMULATED SGX platform.\n"
-               "Answers the AESM protocol (DCAP quote-ex: InitQuoteEx, GetQuoteSizeEx, GetQuoteEx,\n"
-               "supported attestation key ids) with quotes chained to the sim root CA. EPID is not supported.\n"
-               "Create the platform first: sgx-tools sim init [--dir DIR]."};
+               "Answers the AESM protocol (4-byte length + protobuf) on a unix socket: DCAP quote-ex\n"
+               "(InitQuoteEx, GetQuoteSizeEx, GetQuoteEx, SelectAttKeyID, GetSupportedAttKeyIDNum/IDs)\n"
+               "with quotes chained to the sim root CA; legacy InitQuote; GetLaunchToken (an all-zero\n"
+               "token: the sim platform has flexible launch control). EPID quotes are not supported.\n"
+               "Create the platform first: sgx-tools sim init [--dir DIR]. Stops on SIGTERM or SIGINT."};
   std::string socket_path = inclavare::sgx::aesm::kDefaultSocket;
   std::string dir = sim::DefaultStateDir();
   std::string log_file;
   bool debug = false;
-  app.add_option("--socket", socket_path, "unix socket to listen on")->capture_default_str();
-  app.add_option("--dir", dir, "sim platform state directory (default $INCLAVARE_SIM_DIR or /var/lib/inclavare/sim)")
+  app.add_option("--socket", socket_path, "AESM unix socket to listen on (refused if a daemon already serves it)")
+      ->capture_default_str();
+  app.add_option("--dir", dir, "sim platform state directory ($INCLAVARE_SIM_DIR or /var/lib/inclavare/sim)")
       ->capture_default_str();
   app.add_option("--log", log_file, "also log to this file");
-  app.add_flag("--debug", debug, "debug logging");
+  app.add_flag("--debug", debug, "log at debug level");
   CLI11_PARSE(app, argc, argv);
 
   inclavare::log::Options lo;

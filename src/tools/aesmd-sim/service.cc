@@ -36,6 +36,23 @@ bool KeyIdOk(bool has, const std::string& bytes, const AttKeyId& ours) {
          id.mrsigner == ours.mrsigner && id.prod_id == ours.prod_id;
 }
 
+// SelectAttKeyID: an absent or empty list accepts anything; otherwise it must
+// be a well-formed sgx_ql_att_key_id_list_t naming our id.
+bool SelectOk(bool has, const std::string& list, const AttKeyId& ours) {
+  if (!has || list.empty()) return true;
+  aesm::AttKeyIdListHeader header{};
+  if (list.size() < sizeof header) return false;
+  std::memcpy(&header, list.data(), sizeof header);
+  const size_t body = list.size() - sizeof header;
+  if (header.num_att_ids == 0 || body % sizeof(AttKeyId) != 0 || body / sizeof(AttKeyId) != header.num_att_ids) {
+    return false;
+  }
+  for (size_t off = sizeof header; off < list.size(); off += sizeof(AttKeyId)) {
+    if (KeyIdOk(true, list.substr(off, sizeof(AttKeyId)), ours)) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 Result<std::unique_ptr<Service>> Service::Create(std::shared_ptr<const sim::State> state) {
@@ -117,6 +134,15 @@ std::string Service::Handle(const std::string& request_bytes) const {
     }
     r->set_errorcode(kOk);
     r->set_quote(std::string(reinterpret_cast<const char*>(quote->data()), quote->size()));
+  } else if (req.has_selectattkeyidreq()) {
+    const auto& m = req.selectattkeyidreq();
+    auto* r = res.mutable_selectattkeyidres();
+    if (SelectOk(m.has_att_key_id_list(), m.att_key_id_list(), att_key_id_)) {
+      r->set_errorcode(kOk);
+      r->set_selected_att_key_id(AsString(att_key_id_));
+    } else {
+      r->set_errorcode(kParam);
+    }
   } else if (req.has_getsupportedattkeyidnumreq()) {
     auto* r = res.mutable_getsupportedattkeyidnumres();
     r->set_errorcode(kOk);

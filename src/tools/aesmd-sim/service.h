@@ -7,6 +7,8 @@
 //   GetQuoteSizeEx (16)         the QE's quote size
 //   GetQuoteEx (17)             DCAP quote v3 for a REPORT targeted at the QE;
 //                               with qe_report_info, the QE's REPORT for the app
+//   SelectAttKeyID (19)         our id, if the request's att_key_id_list is
+//                               absent/empty or names it; else PARAMETER
 //   GetSupportedAttKeyIDNum (21) / GetSupportedAttKeyIDs (22)
 //                               one id: ECDSA P-256 of the sim QE
 //   InitQuote (1)               legacy: QE TARGETINFO, zero EPID group id
