@@ -386,14 +386,22 @@ Result<Verdict> DcapVerifier::Verify(std::span<const uint8_t> bytes) const {
   v.tcb_date = platform.tcb_date;
   TcbStatus status = platform.status;
   std::set<std::string> adv(platform.advisories.begin(), platform.advisories.end());
+  IC_ASSIGN_OR_RETURN(v.qe, MatchQeIdentity(s.qe_identity, q.qe_report));
   if (tdx) {
     IC_ASSIGN_OR_RETURN(v.tdx_module, MatchTdxModule(s.tcb_info, *q.td_report()));
     if (v.tdx_module) {
       status = MergeWithModule(status, v.tdx_module->status);
       adv.insert(v.tdx_module->advisories.begin(), v.tdx_module->advisories.end());
     }
+    // TDX 1.5: the module the TD runs on now (TEE_TCB_SVN2) may advise a relaunch.
+    if (const sgx::TdReport15* td15 = q.td_report15()) {
+      std::optional<TcbStatus> module_status;
+      if (v.tdx_module) module_status = v.tdx_module->status;
+      IC_ASSIGN_OR_RETURN(auto relaunch, TdRelaunchStatus(s.tcb_info, pck->info, td15->tee_tcb_svn2,
+                                                          platform.status, module_status, v.qe.status));
+      if (relaunch) status = *relaunch;
+    }
   }
-  IC_ASSIGN_OR_RETURN(v.qe, MatchQeIdentity(s.qe_identity, q.qe_report));
   status = MergeWithQe(status, v.qe.status);
   adv.insert(v.qe.advisories.begin(), v.qe.advisories.end());
   v.status = status;

@@ -12,8 +12,17 @@
 // file (VerifyOptions::root_ca_pem, `sgx-tools verify-quote --root-ca`), and
 // OpenSSL's path building picks the issue valid at the verification time. The simulation root is never built in: a verifier accepts sim
 // evidence only when its root is configured explicitly.
+//
+// AMD SEV-SNP: per product (Milan, Genoa, Turin) the ARK (self-signed root,
+// CN "ARK-<product>"), the ASK (CN "SEV-<product>", issues VCEKs) and the
+// ASVK (CN "SEV-VLEK-<product>", issues VLEKs), all RSA-4096 with RSA-PSS
+// SHA-384 signatures, exact public bytes as AMD's KDS serves them
+// (/vcek/v1/<product>/cert_chain, /vlek/v1/<product>/cert_chain). The tests
+// pin each one's SHA-256 and compare it with the evidence copies.
 #pragma once
 
+#include <span>
+#include <string_view>
 #include <vector>
 
 #include "attest/x509.h"
@@ -25,5 +34,17 @@ extern const char kIntelSgxRootCa2049Pem[];
 
 // The built-in issues, parsed (never fails: the PEMs are constants).
 std::vector<X509Ptr> IntelSgxRootCas();
+
+struct AmdSevRoots {
+  std::string_view product;  // "Milan", "Genoa", "Turin"
+  const char* ark_pem;
+  const char* ask_pem;   // VCEK issuer
+  const char* asvk_pem;  // VLEK issuer
+};
+
+// The built-in AMD product roots, Milan, Genoa, Turin in that order.
+std::span<const AmdSevRoots> BuiltinAmdSevRoots();
+// nullptr when the product is not built in.
+const AmdSevRoots* FindAmdSevRoots(std::string_view product);
 
 }  // namespace inclavare::attest

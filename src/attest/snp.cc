@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "attest/roots.h"
 #include "attest/x509.h"
 #include "enclave/sgx/hex.h"
 
@@ -91,7 +92,108 @@ Result<> CheckSignedBy(X509* cert, X509* issuer, const std::string& what) {
 
 std::vector<uint8_t> Vec(std::span<const uint8_t> s) { return {s.begin(), s.end()}; }
 
+bool SelfIssued(X509* c) { return X509_check_issued(c, c) == X509_V_OK; }
+
+// A trust anchor and its product ("" when an ARK given in the options has no
+// "ARK-<product>" common name).
+struct Anchor {
+  std::string product;
+  X509Ptr ark;
+};
+
+Result<std::vector<Anchor>> TrustAnchors(const SnpVerifyOptions& o) {
+  std::vector<Anchor> out;
+  if (o.ark_pem.empty()) {
+    for (const auto& r : BuiltinAmdSevRoots()) {
+      IC_ASSIGN_OR_RETURN(X509Ptr c, ParseCert(r.ark_pem).Wrap("built-in ARK"));
+      out.push_back({std::string(r.product), std::move(c)});
+    }
+    return out;
+  }
+  IC_ASSIGN_OR_RETURN(auto certs, ParseCertChain(o.ark_pem).Wrap("ARK (options)"));
+  for (auto& c : certs) {
+    std::string cn = SubjectName(c.get());
+    if (!SelfIssued(c.get())) return InvalidArgument("ARK (options): " + cn + " is not self-signed");
+    out.push_back({cn.rfind("ARK-", 0) == 0 ? cn.substr(4) : std::string(), std::move(c)});
+  }
+  return out;
+}
+
+std::string Hex2(uint8_t v) {
+  static const char* d = "0123456789abcdef";
+  return std::string("0x") + d[v >> 4] + d[v & 15];
+}
+
+// The ARK and ASK (or ASVK) the VCEK (or VLEK) chains to; signatures only,
+// validity is checked by the caller.
+struct Chain {
+  X509* ark = nullptr;
+  X509* ask = nullptr;
+};
+
+Result<Chain> FindChain(X509* vcek, bool vlek, const std::vector<Anchor>& anchors, X509* given_ark,
+                        const std::vector<X509*>& given_inter, const std::optional<std::string>& product,
+                        std::vector<X509Ptr>& owned) {
+  const std::string leaf = vlek ? "VLEK" : "VCEK";
+  const std::string inter_name = vlek ? "ASVK" : "ASK";
+  std::vector<const Anchor*> candidates;
+  bool given_matches = false;
+  for (const auto& a : anchors) {
+    if (given_ark) {
+      if (X509_cmp(a.ark.get(), given_ark) != 0) continue;
+      given_matches = true;
+    }
+    if (product && !a.product.empty() && a.product != *product) continue;
+    candidates.push_back(&a);
+  }
+  if (given_ark && !given_matches) {
+    return Error(ErrorCode::kPermissionDenied,
+                 "ASK/ARK: " + SubjectName(given_ark) +
+                     " is not a trusted AMD root (not a built-in ARK; SnpVerifyOptions::ark_pem replaces them)");
+  }
+  if (candidates.empty()) {
+    return Error(ErrorCode::kPermissionDenied, "no trusted AMD root for product " + product.value_or("?"));
+  }
+  std::vector<std::string> failures;
+  for (const Anchor* a : candidates) {
+    X509* ark = a->ark.get();
+    const std::string ark_cn = SubjectName(ark);
+    if (auto s = CheckSignedBy(ark, ark, ark_cn + " self-signature"); !s) {
+      failures.push_back(s.error().message());
+      continue;
+    }
+    std::vector<X509*> inters = given_inter;
+    if (const AmdSevRoots* b = FindAmdSevRoots(a->product)) {
+      IC_ASSIGN_OR_RETURN(X509Ptr c, ParseCert(vlek ? b->asvk_pem : b->ask_pem).Wrap("built-in " + inter_name));
+      inters.push_back(c.get());
+      owned.push_back(std::move(c));
+    }
+    std::string failure = "no " + inter_name + " for " + ark_cn;
+    for (X509* inter : inters) {
+      const std::string what = inter_name + " " + SubjectName(inter);
+      auto s = CheckSignedBy(inter, ark, what + " (by " + ark_cn + ")");
+      if (s) s = CheckSignedBy(vcek, inter, leaf + " (by " + what + ")");
+      if (s) return Chain{ark, inter};
+      failure = s.error().message();
+    }
+    failures.push_back(failure);
+  }
+  if (failures.size() == 1) return Error(ErrorCode::kPermissionDenied, failures[0]);
+  std::string msg = leaf + " does not chain to a trusted AMD root:";
+  for (const auto& f : failures) msg += " [" + f + "]";
+  return Error(ErrorCode::kPermissionDenied, msg);
+}
+
 }  // namespace
+
+std::optional<std::string> SnpProductFromCpuid(uint8_t family, uint8_t model) {
+  if (family == 0x19) {
+    if (model <= 0x0F) return "Milan";
+    if ((model >= 0x10 && model <= 0x1F) || (model >= 0xA0 && model <= 0xAF)) return "Genoa";
+  }
+  if (family == 0x1A && model <= 0x1F) return "Turin";
+  return std::nullopt;
+}
 
 Result<SnpReport> ParseSnpReport(std::span<const uint8_t> b) {
   if (b.size() < kSnpReportSize) {
@@ -119,6 +221,11 @@ Result<SnpReport> ParseSnpReport(std::span<const uint8_t> b) {
   r.author_key_digest = Arr<48>(b, 0x110);
   r.report_id = Arr<32>(b, 0x140);
   r.reported_tcb = Le<uint64_t>(b, 0x180);
+  if (r.version >= 3) {
+    r.cpuid_fam_id = b[0x188];
+    r.cpuid_mod_id = b[0x189];
+    r.cpuid_step = b[0x18A];
+  }
   r.chip_id = Arr<64>(b, 0x1A0);
   r.committed_tcb = Le<uint64_t>(b, 0x1E0);
   r.launch_tcb = Le<uint64_t>(b, 0x1F0);
@@ -132,27 +239,38 @@ Result<SnpVerdict> VerifySnpReport(std::span<const uint8_t> bytes, std::string_v
   const int64_t time = o.time ? *o.time : NowUnix();
   IC_ASSIGN_OR_RETURN(SnpReport r, ParseSnpReport(bytes));
   IC_ASSIGN_OR_RETURN(X509Ptr vcek, ParseCert(vcek_text).Wrap("VCEK"));
-  IC_ASSIGN_OR_RETURN(auto chain, ParseCertChain(ask_ark_text).Wrap("ASK/ARK"));
-  X509* ark = nullptr;
-  X509* ask = nullptr;
-  for (auto& c : chain) {
-    if (X509_check_issued(c.get(), c.get()) == X509_V_OK) {
-      ark = c.get();
-    } else {
-      ask = c.get();
-    }
-  }
-  if (!ark || !ask) return InvalidArgument("ASK/ARK: need the ASK and the self-signed ARK");
-  IC_TRY(CheckSignedBy(ark, ark, "ARK self-signature"));
-  IC_TRY(CheckSignedBy(ask, ark, "ASK (by ARK)"));
-  IC_TRY(CheckSignedBy(vcek.get(), ask, "VCEK (by ASK)"));
-  IC_TRY(CheckValidAt(ark, time, "ARK"));
-  IC_TRY(CheckValidAt(ask, time, "ASK"));
-  IC_TRY(CheckValidAt(vcek.get(), time, "VCEK"));
-
   SnpVerdict v;
   v.vlek = r.signing_key() == 1;
   if (r.signing_key() > 1) return InvalidArgument("SNP report: unknown signing key " + std::to_string(r.signing_key()));
+
+  IC_ASSIGN_OR_RETURN(std::vector<Anchor> anchors, TrustAnchors(o));
+  std::vector<X509Ptr> given;
+  if (!ask_ark_text.empty()) {
+    IC_ASSIGN_OR_RETURN(given, ParseCertChain(ask_ark_text).Wrap("ASK/ARK"));
+  }
+  X509* given_ark = nullptr;
+  std::vector<X509*> given_inter;
+  for (auto& c : given) {
+    if (!SelfIssued(c.get())) {
+      given_inter.push_back(c.get());
+    } else if (given_ark) {
+      return InvalidArgument("ASK/ARK: more than one self-signed ARK");
+    } else {
+      given_ark = c.get();
+    }
+  }
+  // Product: the option, else the report's CPUID (v3+), else whichever
+  // trust anchor the VCEK chains to.
+  std::optional<std::string> cpuid_product;
+  if (r.version >= 3) cpuid_product = SnpProductFromCpuid(r.cpuid_fam_id, r.cpuid_mod_id);
+  std::optional<std::string> want = o.product ? o.product : cpuid_product;
+  std::vector<X509Ptr> owned;
+  IC_ASSIGN_OR_RETURN(Chain chain, FindChain(vcek.get(), v.vlek, anchors, given_ark, given_inter, want, owned));
+  X509* ark = chain.ark;
+  X509* ask = chain.ask;
+  IC_TRY(CheckValidAt(ark, time, "ARK"));
+  IC_TRY(CheckValidAt(ask, time, v.vlek ? "ASVK" : "ASK"));
+  IC_TRY(CheckValidAt(vcek.get(), time, v.vlek ? "VLEK" : "VCEK"));
 
   // Product: the VCEK's productName ("Milan-B0"), or the ARK's CN ("ARK-Milan").
   std::string ark_cn = SubjectName(ark);
@@ -174,6 +292,11 @@ Result<SnpVerdict> VerifySnpReport(std::span<const uint8_t> bytes, std::string_v
   }
   if (!ark_product.empty() && v.product != ark_product) {
     return Error(ErrorCode::kPermissionDenied, "VCEK product " + v.product + " does not match " + ark_cn);
+  }
+  if (cpuid_product && *cpuid_product != v.product) {
+    return Error(ErrorCode::kPermissionDenied, "report CPUID family " + Hex2(r.cpuid_fam_id) + " model " +
+                                                   Hex2(r.cpuid_mod_id) + " is " + *cpuid_product +
+                                                   ", the VCEK is for " + v.product);
   }
   if (o.product && *o.product != v.product) {
     return Error(ErrorCode::kPermissionDenied, "expected product " + *o.product + ", got " + v.product);

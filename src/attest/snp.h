@@ -22,8 +22,17 @@
 // the report's REPORTED_TCB; hwID equals CHIP_ID (VCEK only, unless the
 // report masks the chip id); product name of the VCEK matches the ARK's
 // ("ARK-Milan"); optional required product and stepping ("expected product
-// stepping 12, got 0"). The ARK is taken from ask_ark_pem: the caller pins
-// it (AMD roots are not built in yet).
+// stepping 12, got 0").
+//
+// Trust anchors: the AMD ARKs built in (roots.h: Milan, Genoa, Turin) unless
+// SnpVerifyOptions::ark_pem is given, which then replaces them (as
+// VerifyOptions::root_ca_pem does for Intel's root). The ASK/ARK passed with
+// the report is optional: an ASK (or ASVK) there is tried before the
+// built-in one, and an ARK there must be byte-identical to a trust anchor
+// ("... is not a trusted AMD root"). The product is chosen by, in order: the
+// explicit option; the report's CPUID family/model (report version >= 3,
+// SnpProductFromCpuid); else every trust anchor is tried and the one the
+// VCEK chains to wins.
 #pragma once
 
 #include <array>
@@ -56,6 +65,8 @@ struct SnpReport {
   std::array<uint8_t, 48> id_key_digest{}, author_key_digest{};
   std::array<uint8_t, 32> report_id{};
   uint64_t reported_tcb = 0;
+  // Report version >= 3 only (0 before): CPUID family, model, stepping.
+  uint8_t cpuid_fam_id = 0, cpuid_mod_id = 0, cpuid_step = 0;
   std::array<uint8_t, 64> chip_id{};
   uint64_t committed_tcb = 0, launch_tcb = 0;
   std::array<uint8_t, 72> sig_r_le{}, sig_s_le{};
@@ -67,10 +78,19 @@ struct SnpReport {
 
 Result<SnpReport> ParseSnpReport(std::span<const uint8_t> bytes);
 
+// The product line of an AMD CPU family/model (CPUID Fn0000_0001_EAX,
+// extended family + base family, extended model << 4 | base model):
+// family 19h models 00h-0Fh Milan, 10h-1Fh and A0h-AFh Genoa (Genoa,
+// Bergamo, Siena share Genoa's keys); family 1Ah models 00h-1Fh Turin.
+std::optional<std::string> SnpProductFromCpuid(uint8_t family, uint8_t model);
+
 struct SnpVerifyOptions {
   std::optional<int64_t> time;  // default now
   std::optional<std::string> product;  // "Milan", "Genoa", "Turin"
   std::optional<int> required_stepping;
+  // PEM of one or more self-signed ARKs that replace the built-in AMD roots
+  // (a test root, or to pin a single product). Empty: built-in roots.
+  std::string ark_pem;
 };
 
 struct SnpVerdict {
@@ -81,7 +101,8 @@ struct SnpVerdict {
   Claims claims;
 };
 
-// vcek: DER or PEM; ask_ark: PEM with the ASK (or ASVK) and the ARK.
+// vcek: DER or PEM; ask_ark: PEM with the ASK (or ASVK) and/or the ARK, or
+// empty to use the built-in ones.
 Result<SnpVerdict> VerifySnpReport(std::span<const uint8_t> report, std::string_view vcek, std::string_view ask_ark,
                                    const SnpVerifyOptions& options = {});
 

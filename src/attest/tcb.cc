@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 
@@ -26,6 +27,8 @@ constexpr StatusName kStatusNames[] = {
     {TcbStatus::kOutOfDate, "OutOfDate"},
     {TcbStatus::kOutOfDateConfigurationNeeded, "OutOfDateConfigurationNeeded"},
     {TcbStatus::kRevoked, "Revoked"},
+    {TcbStatus::kTDRelaunchAdvised, "TDRelaunchAdvised"},
+    {TcbStatus::kTDRelaunchAdvisedConfigurationNeeded, "TDRelaunchAdvisedConfigurationNeeded"},
 };
 
 // Field access that turns every type or presence mismatch into an error
@@ -330,6 +333,58 @@ Result<TcbMatch> MatchQeIdentity(const EnclaveIdentity& id, const sgx::ReportBod
     if (qe.isv_svn >= l.isv_svn) return TcbMatch{l.status, l.tcb_date, l.advisories, id.id};
   }
   return Error(ErrorCode::kPermissionDenied, "QE identity: no TCB level for ISVSVN " + std::to_string(qe.isv_svn));
+}
+
+Result<std::optional<TcbStatus>> TdRelaunchStatus(const TcbInfo& info, const PckInfo& pck,
+                                                  const std::array<uint8_t, 16>& svn2, TcbStatus tdx_status,
+                                                  std::optional<TcbStatus> module_status, TcbStatus qe_status) {
+  using S = TcbStatus;
+  const std::optional<TcbStatus> none;
+  auto config_needed = [](S s) {
+    return s == S::kConfigurationNeeded || s == S::kOutOfDateConfigurationNeeded ||
+           s == S::kConfigurationAndSWHardeningNeeded || s == S::kTDRelaunchAdvisedConfigurationNeeded;
+  };
+  if (qe_status == S::kOutOfDate || qe_status == S::kOutOfDateConfigurationNeeded || qe_status == S::kRevoked) {
+    return none;
+  }
+  const TcbLevel* sgx_level = nullptr;
+  for (const auto& l : info.levels) {
+    bool ok = pck.pce_svn >= l.pce_svn;
+    for (size_t i = 0; ok && i < 16; ++i) ok = pck.tcb_components[i] >= l.sgx_components[i];
+    if (ok) {
+      sgx_level = &l;
+      break;
+    }
+  }
+  if (!sgx_level) return none;
+  const S sgx = sgx_level->status;
+  if (sgx != S::kUpToDate && sgx != S::kSWHardeningNeeded && sgx != S::kConfigurationNeeded &&
+      sgx != S::kConfigurationAndSWHardeningNeeded) {
+    return none;
+  }
+  if (tdx_status != S::kOutOfDate && tdx_status != S::kOutOfDateConfigurationNeeded) return none;
+  if (module_status != S::kOutOfDate) return none;
+  if (info.levels.empty() || !info.levels.front().has_tdx) return none;
+  const TcbLevel& latest = info.levels.front();
+  uint8_t needed0 = latest.tdx_components[0];
+  if (svn2[1] != 0) {
+    char idbuf[16];
+    std::snprintf(idbuf, sizeof idbuf, "TDX_%02X", svn2[1]);
+    const TdxModuleIdentity* id = nullptr;
+    for (const auto& m : info.module_identities) {
+      if (m.id == idbuf) id = &m;
+    }
+    if (!id) {
+      return Error(ErrorCode::kPermissionDenied,
+                   std::string("TEE_TCB_SVN2: no TDX module identity ") + idbuf + " in tcbInfo");
+    }
+    if (id->levels.empty()) return none;
+    needed0 = static_cast<uint8_t>(std::min<uint16_t>(id->levels.front().isv_svn, 255));
+  }
+  if (svn2[0] < needed0 || svn2[2] < latest.tdx_components[2]) return none;
+  return std::optional<TcbStatus>(config_needed(sgx) || config_needed(tdx_status)
+                                      ? S::kTDRelaunchAdvisedConfigurationNeeded
+                                      : S::kTDRelaunchAdvised);
 }
 
 TcbStatus MergeWithModule(TcbStatus platform, TcbStatus module) {

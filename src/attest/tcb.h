@@ -23,6 +23,10 @@
 //  * merge: a module or QE status OutOfDate turns UpToDate/SWHardeningNeeded
 //    into OutOfDate and the Configuration* statuses into
 //    OutOfDateConfigurationNeeded; Revoked anywhere is Revoked.
+//  * TDX 1.5 (TD report 1.5, quote v5 body type 3): the levels above are
+//    matched with TEE_TCB_SVN (the TDX module the TD was launched on);
+//    TEE_TCB_SVN2 (the module it runs on now, after TD-preserving updates)
+//    only feeds Intel's TD relaunch check, TdRelaunchStatus below.
 // Parsers take untrusted text (InvalidArgument naming the field); they do not
 // check signatures or dates (dcap_verify.cc does).
 #pragma once
@@ -49,6 +53,8 @@ enum class TcbStatus {
   kOutOfDate,
   kOutOfDateConfigurationNeeded,
   kRevoked,
+  kTDRelaunchAdvised,  // TDX 1.5: relaunching the TD brings it up to date
+  kTDRelaunchAdvisedConfigurationNeeded,
 };
 // Intel's spelling: "UpToDate", "SWHardeningNeeded", ...
 const char* TcbStatusName(TcbStatus s);
@@ -117,6 +123,22 @@ Result<TcbMatch> MatchPlatformTcb(const TcbInfo& info, const PckInfo& pck, const
 // is 0 (TDX 1.0 modules before identities were introduced).
 Result<std::optional<TcbMatch>> MatchTdxModule(const TcbInfo& info, const sgx::TdReport10& td);
 Result<TcbMatch> MatchQeIdentity(const EnclaveIdentity& id, const sgx::ReportBody& qe);
+
+// Intel's TD relaunch check (QVL, TD report 1.5 only). It applies when the
+// QE is not OutOfDate/Revoked, the SGX part of the platform (the first
+// level whose SGX components and PCESVN the PCK meets) is UpToDate,
+// SWHardeningNeeded or Configuration(AndSWHardening)Needed, the TDX level
+// matched with TEE_TCB_SVN is OutOfDate(ConfigurationNeeded) and the TDX
+// module level is OutOfDate. Then, when TEE_TCB_SVN2 reaches the newest TCB
+// level (TEE_TCB_SVN2[2] >= its TDX component 2, and TEE_TCB_SVN2[0] >= its
+// TDX component 0, or for a module major version TEE_TCB_SVN2[1] > 0 the
+// newest isvsvn of identity "TDX_%02X" of it), the status is
+// TDRelaunchAdvised, or TDRelaunchAdvisedConfigurationNeeded when the SGX or
+// TDX status needed configuration. nullopt: the check does not apply.
+// Error: TEE_TCB_SVN2's module has no identity in the TCB Info.
+Result<std::optional<TcbStatus>> TdRelaunchStatus(const TcbInfo& info, const PckInfo& pck,
+                                                  const std::array<uint8_t, 16>& tee_tcb_svn2, TcbStatus tdx_status,
+                                                  std::optional<TcbStatus> module_status, TcbStatus qe_status);
 
 TcbStatus MergeWithModule(TcbStatus platform, TcbStatus module);
 TcbStatus MergeWithQe(TcbStatus platform, TcbStatus qe);

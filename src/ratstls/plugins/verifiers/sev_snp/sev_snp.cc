@@ -22,15 +22,16 @@ Result<std::unique_ptr<SnpState>> CreateState(const rats_tls_plugin_env_t* env) 
   auto st = std::make_unique<SnpState>();
   IC_ASSIGN_OR_RETURN(st->settings, VerifierSettings::FromEnv(env));
   const VerifierSettings& s = st->settings;
-  // Either both or neither: half a configuration is a mistake worth naming now.
-  if (s.snp_vcek_file.empty() != s.snp_ask_ark_file.empty()) {
-    return InvalidArgument(
-        s.snp_vcek_file.empty()
-            ? "sev_snp: conf.ext.snp_ask_ark_file is set but conf.ext.snp_vcek_file is not"
-            : "sev_snp: conf.ext.snp_vcek_file is set but conf.ext.snp_ask_ark_file is not");
+  // The VCEK is needed; the ASK/ARK are optional (the AMD roots of Milan,
+  // Genoa and Turin are built in, attest/roots.h). An ASK/ARK without a VCEK
+  // is half a configuration, worth naming now.
+  if (s.snp_vcek_file.empty() && !s.snp_ask_ark_file.empty()) {
+    return InvalidArgument("sev_snp: conf.ext.snp_ask_ark_file is set but conf.ext.snp_vcek_file is not");
   }
   if (!s.snp_vcek_file.empty()) {
     IC_ASSIGN_OR_RETURN(st->vcek, ReadSettingFile(s.snp_vcek_file, "SEV-SNP VCEK (snp_vcek_file)"));
+  }
+  if (!s.snp_ask_ark_file.empty()) {
     IC_ASSIGN_OR_RETURN(st->ask_ark,
                         ReadSettingFile(s.snp_ask_ark_file, "SEV-SNP ASK/ARK chain (snp_ask_ark_file)"));
   }
@@ -40,8 +41,8 @@ Result<std::unique_ptr<SnpState>> CreateState(const rats_tls_plugin_env_t* env) 
 Result<> Verify(const SnpState& st, std::span<const uint8_t> report, rats_tls_verified_evidence_t* out) {
   if (st.vcek.empty()) {
     return FailedPrecondition(
-        "sev_snp: no VCEK to verify the report with: set conf.ext.snp_vcek_file and "
-        "conf.ext.snp_ask_ark_file");
+        "sev_snp: no VCEK to verify the report with: set conf.ext.snp_vcek_file (and optionally "
+        "conf.ext.snp_ask_ark_file; AMD's roots are built in)");
   }
   attest::SnpVerifyOptions o;
   o.time = st.settings.Now();
