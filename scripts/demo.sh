@@ -2,7 +2,7 @@
 # The main job, end to end on a fresh Debian 12 machine (as root): a
 # confidential container on the SIMULATED SGX platform.
 #
-#   1. install dependencies, build rune, rune-runelet, sgx-tools, aesmd-sim
+#   1. install dependencies, build rune, rune-runelet, rune-attest, sgx-tools, aesmd-sim
 #      and the skeleton enclave runtime (its enclave measured and signed at
 #      build time);
 #   2. start the sim platform: `sgx-tools sim init`, aesmd-sim on the AESM
@@ -30,7 +30,7 @@ fi
 
 build_dir=${BUILD_DIR:-build}
 cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build "$build_dir" -j "$(nproc)" --target rune rune-runelet sgx-tools aesmd-sim \
+cmake --build "$build_dir" -j "$(nproc)" --target rune rune-runelet rune-attest sgx-tools aesmd-sim \
   liberpal-skeleton-v3 liberpal-skeleton-v2 rats_tls rats-tls-server rats-tls-client
 bin="$PWD/$build_dir"
 rune="$bin/src/rune/rune"

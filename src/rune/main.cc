@@ -37,18 +37,21 @@ std::string Usage(const std::vector<Command>& cmds) {
        "  --root DIR            root directory for container state (default /run/rune;\n"
        "                        unprivileged: $XDG_RUNTIME_DIR/rune)\n"
        "  --log FILE            log to FILE instead of stderr\n"
-       "  --log-format FORMAT   text or json\n"
-       "  --debug               debug logging\n"
+       "  --log-format FORMAT   log format: text (default) or json\n"
+       "  --debug               log at debug level\n"
        "  --systemd-cgroup      manage cgroups through systemd (not implemented:\n"
        "                        create/run fail with the reason)\n"
+       "  --criu PATH, --rootless VALUE\n"
+       "                        accepted for runc compatibility and ignored (no\n"
+       "                        checkpointing; rootless mode follows the euid)\n"
        "  -v, --version         print the version\n"
        "  -h, --help            show this help\n";
   return s;
 }
 
 std::string CommandUsage(const Command& c) {
-  std::string s = "Usage: rune " + std::string(c.name) + (c.flags.empty() ? "" : " [options]") + " " +
-                  c.args_usage + "\n\n" + c.summary + "\n";
+  std::string s = "Usage: rune " + std::string(c.name) + (c.flags.empty() ? "" : " [options]") +
+                  (*c.args_usage ? std::string(" ") + c.args_usage : std::string()) + "\n\n" + c.summary + "\n";
   if (!c.flags.empty()) s += "\nOptions:\n";
   for (const Flag& f : c.flags) {
     bool takes_value = f.str || f.create_str || f.create_int || f.value || f.list;

@@ -1,6 +1,6 @@
 // rune attest: a REPORT of an enclave container's enclave, targeted at the
 // quoting enclave, turned into a DCAP quote by AESM (aesmd on hardware,
-// aesmd-sim on the sim platform). rune execs `rune-runelet attest` for this:
+// aesmd-sim on the sim platform). rune execs rune-attest for this:
 // the AESM protocol needs protobuf, which the static rune does not link.
 #include "runelet/attest.h"
 

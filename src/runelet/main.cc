@@ -2,10 +2,11 @@
 //
 //   rune-runelet init <context-fd>   the container's init-runelet; exec'd by
 //                                    rune's init (see internal/init.h)
-//   rune-runelet attest [...] <id>   `rune attest`, exec'd by rune
 //
 // rune is a static binary (start-up time and memory are benchmark targets)
-// and a static binary cannot dlopen an enclave runtime; this one can.
+// and a static binary cannot dlopen an enclave runtime; this one can. It is
+// copied into a sealed memfd for every enclave container, so it carries
+// nothing else: `rune attest` is rune-attest (attest_main.cc).
 #include <fcntl.h>
 #include <sys/prctl.h>
 #include <unistd.h>
@@ -13,10 +14,7 @@
 #include <cstdio>
 #include <cstring>
 
-#include <CLI/CLI.hpp>
-
 #include "common/fs.h"
-#include "runelet/attest.h"
 #include "runelet/pal_host.h"
 #include "runtime/linux/seccomp.h"
 
@@ -69,37 +67,15 @@ void SetCloexec(int fd) {
   runtime::internal::InitMain(ctx);
 }
 
-int AttestMain(int argc, char** argv) {
-  CLI::App app{"rune attest: quote an enclave container's enclave", "rune attest"};
-  AttestOptions o;
-  app.add_option("--root", o.root, "rune's state root")->capture_default_str();
-  app.add_option("--quote-type", o.quote_type, "quote type: ecdsa (DCAP)")->capture_default_str();
-  app.add_option("--report-file", o.report_file, "also write the REPORT (432 bytes) here");
-  app.add_option("--quote-file", o.quote_file, "write the quote here");
-  app.add_option("--aesm-socket", o.aesm_socket, "AESM socket (aesmd or aesmd-sim)")->capture_default_str();
-  app.add_option("container-id", o.id, "the enclave container")->required();
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    return app.exit(e);
-  }
-  auto out = Attest(o);
-  if (!out) {
-    fprintf(stderr, "rune: attest: %s\n", out.error().ToString().c_str());
-    return 1;
-  }
-  fputs(out->c_str(), stdout);
-  return 0;
-}
-
 }  // namespace
 }  // namespace inclavare::runelet
 
 int main(int argc, char** argv) {
   if (argc >= 3 && strcmp(argv[1], "init") == 0) inclavare::runelet::InitRunelet(atoi(argv[2]));
-  if (argc >= 2 && strcmp(argv[1], "attest") == 0) return inclavare::runelet::AttestMain(argc - 1, argv + 1);
-  fprintf(stderr,
-          "rune-runelet: the enclave half of rune; not meant to be run directly\n"
-          "usage: rune-runelet init <context-fd> | rune-runelet attest [options] <container-id>\n");
-  return 2;
+  const bool help = argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0);
+  fprintf(help ? stdout : stderr,
+          "rune-runelet: the enclave half of rune (the container's init that hosts the enclave's PAL);\n"
+          "rune starts it, it is not meant to be run directly\n"
+          "usage: rune-runelet init <context-fd>\n");
+  return help ? 0 : 2;
 }

@@ -10,9 +10,11 @@
 
 namespace inclavare::runtime {
 
-// <directory of rune's own executable>/rune-runelet, checked to be a
-// regular, executable file.
-Result<std::string> RuneletPath();
+// <directory of rune's own executable>/<name>, checked to be a regular,
+// executable file: rune's dynamic helpers rune-runelet (an enclave
+// container's init) and rune-attest (`rune attest`) are installed beside it.
+Result<std::string> HelperPath(const char* name);
+inline Result<std::string> RuneletPath() { return HelperPath("rune-runelet"); }
 
 // A sealed, close-on-exec memfd copy of rune-runelet to execveat() as a
 // container's init. Like runc's fix for CVE-2019-5736: /proc/<init>/exe then
