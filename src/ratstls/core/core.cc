@@ -237,11 +237,10 @@ Result<std::unique_ptr<rtls_core_context_t>> CreateContext(const rats_tls_conf_t
       if (!r) return rats_tls_error_set(err, EIO, "%s", r.error().ToString().c_str());
       answer = std::move(*r);
     }
-    auto* r = &answer;
-    out->data = static_cast<uint8_t*>(malloc(r->size()));
+    out->data = static_cast<uint8_t*>(malloc(answer.size()));
     if (out->data == nullptr) return rats_tls_error_set(err, ENOMEM, "out of memory");
-    memcpy(out->data, r->data(), r->size());
-    out->size = r->size();
+    memcpy(out->data, answer.data(), answer.size());
+    out->size = answer.size();
     return 0;
   };
   c->tls.plugin = tls;

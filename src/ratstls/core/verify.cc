@@ -14,7 +14,6 @@
 // until its verifier's result expires, so a client that reconnects to the
 // same server pays for the evidence once.
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
 
 #include <nlohmann/json.hpp>
 
@@ -34,11 +33,10 @@ namespace {
 
 constexpr size_t kCacheMax = 64;
 
+// SHA-256 through the format library (the digest the RA-TLS format uses).
 Bytes Sha256(std::span<const uint8_t> d) {
-  Bytes out(32);
-  unsigned int n = 0;
-  EVP_Digest(d.data(), d.size(), out.data(), &n, EVP_sha256(), nullptr);
-  return out;
+  auto h = HashWithAlg(RATS_TLS_HASH_SHA256, d);
+  return h ? std::move(*h) : Bytes();
 }
 
 bool Equal32(const uint8_t* a, const Bytes& b) { return b.size() >= 32 && CRYPTO_memcmp(a, b.data(), 32) == 0; }
