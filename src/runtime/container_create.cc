@@ -136,11 +136,9 @@ Result<CreatedContainer> CreateContainer(const GlobalOptions& g, const CreateOpt
   // Enclave settings leave the workload's environment here; the container
   // gets what its enclave type needs (devices, the AESM socket).
   IC_ASSIGN_OR_RETURN(std::optional<EnclaveSettings> enclave, TakeEnclaveSettings(spec));
-  UniqueFd runelet_exe;
   if (enclave) {
     IC_TRY(ValidateEnclaveSettings(*enclave));
     IC_TRY(ApplyEnclaveToSpec(*enclave, {}, spec));
-    IC_ASSIGN_OR_RETURN(runelet_exe, SealedRuneletCopy());
   }
   if (!spec.linux) return InvalidArgument("config.json: linux section is required");
   const oci::Linux& linux = *spec.linux;
@@ -240,9 +238,13 @@ Result<CreatedContainer> CreateContainer(const GlobalOptions& g, const CreateOpt
   IC_LOG(Debug, "create {}: state dir and cgroup ready after {} us", o.id, sw.Micros());
 
   IC_ASSIGN_OR_RETURN(UniqueFd listen_fd, ListenInStateDir(dir, kStartSocket, SOCK_STREAM));
-  UniqueFd runelet_listen;
+  UniqueFd runelet_listen, runelet_exe;
   if (enclave) {
     IC_ASSIGN_OR_RETURN(runelet_listen, ListenInStateDir(dir, kRuneletSocket, SOCK_SEQPACKET));
+    // The sealed init-runelet's read-only overlayfs view needs an empty
+    // second layer: this one is private to the container.
+    if (::mkdirat(dir.fd(), kRuneletLowerDir, 0700) != 0) return ErrnoError("create the runelet's empty layer");
+    IC_ASSIGN_OR_RETURN(runelet_exe, SealedRunelet(dir.path() + "/" + kRuneletLowerDir));
   }
   UniqueFd console_sock;
   if (!o.console_socket.empty()) {

@@ -172,7 +172,7 @@ Result<int> Exec(const GlobalOptions& g, const ExecOptions& o) {
   // CVE-2019-5736: the init of a created container is still a clone of
   // rune; create sealed it unless nothing could ptrace it (see
   // CreateContainer). Keep it so.
-  if (status == oci::kStatusCreated && MayHoldPtrace(proc) && !RunsFromMemfd(rec.init_pid))
+  if (status == oci::kStatusCreated && MayHoldPtrace(proc) && !RunsFromSealedExe(rec.init_pid))
     return FailedPrecondition(
         "exec with CAP_SYS_PTRACE into a created container whose init still runs from the host's rune binary "
         "could expose that binary (CVE-2019-5736); start the container first");

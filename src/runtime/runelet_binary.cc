@@ -1,13 +1,6 @@
 #include "runtime/runelet_binary.h"
 
-#include <fcntl.h>
-#include <linux/memfd.h>
-#include <sys/sendfile.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
-#include <unistd.h>
-
-#include <climits>
 
 #include "runtime/linux/cloned_binary.h"
 
@@ -26,27 +19,9 @@ Result<std::string> HelperPath(const char* name) {
   return path;
 }
 
-Result<UniqueFd> SealedRuneletCopy() {
+Result<UniqueFd> SealedRunelet(const std::string& empty_dir) {
   IC_ASSIGN_OR_RETURN(std::string path, RuneletPath());
-  int src = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (src < 0) return ErrnoError("open " + path);
-  UniqueFd in(src);
-  struct stat st;
-  if (::fstat(src, &st) != 0) return ErrnoError("stat " + path);
-  int m = static_cast<int>(::syscall(SYS_memfd_create, "rune-runelet", MFD_CLOEXEC | MFD_ALLOW_SEALING));
-  if (m < 0) return ErrnoError("memfd_create");
-  UniqueFd out(m);
-  off_t offset = 0;
-  while (offset < st.st_size) {
-    ssize_t n = ::sendfile(m, src, &offset, static_cast<size_t>(st.st_size - offset));
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return ErrnoError("copy " + path);
-    if (n == 0) return Internal("copy " + path + ": file shrank");
-  }
-  if (::fchmod(m, 0555) != 0) return ErrnoError("fchmod runelet copy");
-  if (::fcntl(m, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) != 0)
-    return ErrnoError("seal runelet copy");
-  return out;
+  return OpenSealedExecutable(path, empty_dir);
 }
 
 }  // namespace inclavare::runtime

@@ -16,10 +16,13 @@ namespace inclavare::runtime {
 Result<std::string> HelperPath(const char* name);
 inline Result<std::string> RuneletPath() { return HelperPath("rune-runelet"); }
 
-// A sealed, close-on-exec memfd copy of rune-runelet to execveat() as a
-// container's init. Like runc's fix for CVE-2019-5736: /proc/<init>/exe then
-// names the memfd, which no process can write (F_SEAL_WRITE), so a container
-// cannot overwrite the host's binary through it.
-Result<UniqueFd> SealedRuneletCopy();
+// A close-on-exec handle on rune-runelet to execveat() as a container's
+// init, which no process can write through /proc/<init>/exe (runc
+// CVE-2019-5736): a read-only overlayfs view of it, or a sealed memfd copy
+// when rune may not mount (see OpenSealedExecutable). empty_dir: an empty
+// directory outside rune's own (the view's second layer).
+Result<UniqueFd> SealedRunelet(const std::string& empty_dir);
+// That directory, inside an enclave container's state directory.
+inline constexpr char kRuneletLowerDir[] = "runelet-layer";
 
 }  // namespace inclavare::runtime

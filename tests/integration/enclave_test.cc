@@ -4,6 +4,7 @@
 // exit codes, signal forwarding with the right pid, exec, delete of a
 // created container calling pal_destroy. The skeleton enclave runtime on
 // the sim platform has its own tests (skeleton_test.cc).
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -64,6 +65,42 @@ TEST_F(EnclaveTest, EnvOverridesAnnotation) {
   ProcResult r = RunContainer(rt(), b);
   EXPECT_EQ(r.exit_code, 0) << r.Describe();
   EXPECT_NE(ReadFile(log).find("init v2"), std::string::npos);
+}
+
+// The enclave runtime may load while the init makes the mounts, but not
+// when that could change what it sees: a createContainer hook still runs
+// before pal_init ...
+TEST_F(EnclaveTest, CreateContainerHookRunsBeforePalInit) {
+  std::string log = NewDir("log") + "/pal.log";
+  std::string hook = NewDir("hook") + "/hook.sh";
+  WriteFile(hook, "#!/bin/sh\necho hook >> " + log + "\n", 0755);
+  Bundle b = EnclaveBundle(2, {"/test_init", "exit", "0"}, "log=" + log);
+  b.spec["hooks"] = {{"createContainer", {{{"path", hook}}}}};
+  ProcResult r = RunContainer(rt(), b);
+  EXPECT_EQ(r.exit_code, 0) << r.Describe();
+  std::string text = ReadFile(log);
+  size_t hook_at = text.find("hook"), init_at = text.find("init v2");
+  ASSERT_NE(hook_at, std::string::npos) << text;
+  ASSERT_NE(init_at, std::string::npos) << text;
+  EXPECT_LT(hook_at, init_at) << text;
+}
+
+// ... and a PAL whose path lies in the rootfs loads after the mounts, from
+// what they put there (here a bind mount brings another PAL of that name).
+TEST_F(EnclaveTest, PalInsideTheRootfsLoadsAfterTheMounts) {
+  std::string log = NewDir("log") + "/pal.log";
+  Bundle b = EnclaveBundle(2, {"/test_init", "exit", "0"}, "log=" + log);
+  std::string hidden = b.rootfs + "/pal";
+  std::string shown = NewDir("pal");
+  ASSERT_EQ(::mkdir(hidden.c_str(), 0755), 0);
+  WriteFile(hidden + "/pal.so", ReadFile(PalPath(1)), 0755);
+  WriteFile(shown + "/pal.so", ReadFile(PalPath(3)), 0755);
+  for (auto& e : b.spec["process"]["env"])
+    if (e.get<std::string>().rfind("ENCLAVE_RUNTIME_PATH=", 0) == 0) e = "ENCLAVE_RUNTIME_PATH=" + hidden + "/pal.so";
+  b.AddMount("/pal", "bind", shown, {"rbind", "ro"});
+  ProcResult r = RunContainer(rt(), b);
+  EXPECT_EQ(r.exit_code, 0) << r.Describe();
+  EXPECT_NE(ReadFile(log).find("init v3"), std::string::npos) << ReadFile(log);
 }
 
 TEST_F(EnclaveTest, StateRecordsTheEnclave) {
@@ -234,18 +271,38 @@ TEST_F(EnclaveTest, PalV1ExecIsRefusedClearly) {
   ASSERT_EQ(rt().Run({"kill", id, "KILL"}).exit_code, 0);
 }
 
-TEST_F(EnclaveTest, InitRuneletIsASealedCopy) {
+// CVE-2019-5736: the init-runelet lives as long as the container, so its
+// /proc/<pid>/exe must not lead to the host's rune-runelet: rune runs it
+// from a read-only overlayfs view of its directory (or, unprivileged, a
+// sealed memfd copy). Even root cannot write through that link.
+TEST_F(EnclaveTest, InitRuneletCannotBeWrittenThroughProcExe) {
   Bundle b = EnclaveBundle(2, {"/test_init", "sleep", "60"});
   b.Write();
   std::string id = NewId();
   ASSERT_EQ(rt().Run({"run", "-d", "--bundle", b.dir, id}).exit_code, 0);
   json st = State(rt(), id);
   ASSERT_TRUE(st.is_object());
-  int pid = st["pid"];
-  char target[4096] = {};
-  ASSERT_GT(::readlink(("/proc/" + std::to_string(pid) + "/exe").c_str(), target, sizeof target - 1), 0);
-  // The container's init is the memfd copy, never the host's binary.
-  EXPECT_EQ(std::string(target).rfind("/memfd:rune-runelet", 0), 0u) << target;
+  const std::string exe = "/proc/" + std::to_string(st["pid"].get<int>()) + "/exe";
+  const std::string host = rt().binary.substr(0, rt().binary.rfind('/') + 1) + "rune-runelet";
+  struct stat host_st {}, exe_st {};
+  ASSERT_EQ(::stat(host.c_str(), &host_st), 0) << host;
+  ASSERT_EQ(::stat(exe.c_str(), &exe_st), 0) << exe;
+  EXPECT_FALSE(exe_st.st_dev == host_st.st_dev && exe_st.st_ino == host_st.st_ino)
+      << "the init-runelet runs from the host's binary";
+  for (int flags : {O_WRONLY, O_RDWR, O_WRONLY | O_APPEND}) {
+    int fd = ::open(exe.c_str(), flags | O_CLOEXEC);
+    if (fd >= 0) {
+      // A sealed memfd opens, but refuses the write.
+      EXPECT_LT(::write(fd, "x", 1), 0) << "wrote through " << exe;
+      ::close(fd);
+    }
+  }
+  // The container still runs and the host binary is untouched.
+  struct stat after {};
+  ASSERT_EQ(::stat(host.c_str(), &after), 0);
+  EXPECT_EQ(after.st_size, host_st.st_size);
+  EXPECT_EQ(after.st_mtim.tv_sec, host_st.st_mtim.tv_sec);
+  EXPECT_EQ(after.st_mtim.tv_nsec, host_st.st_mtim.tv_nsec);
   ASSERT_EQ(rt().Run({"kill", id, "KILL"}).exit_code, 0);
 }
 

@@ -2,9 +2,13 @@
 
 #include <elf.h>
 #include <fcntl.h>
+#include <linux/magic.h>
 #include <linux/memfd.h>
+#include <linux/mount.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -12,7 +16,6 @@
 #include <climits>
 #include <cstdlib>
 #include <cstring>
-#include <string_view>
 #include <string>
 #include <vector>
 
@@ -57,6 +60,72 @@ Result<std::string> ReadSelfLink() {
   return std::string(buf, static_cast<size_t>(n));
 }
 
+// A write-sealed memfd holding what the kernel needs to run the ELF image
+// in fd (all of it when it does not look like one).
+Result<UniqueFd> SealedMemfdCopy(int fd, const char* memfd_name, const std::string& what) {
+  struct stat st;
+  if (::fstat(fd, &st) != 0) return ErrnoError("stat " + what);
+  UniqueFd copy(static_cast<int>(::syscall(SYS_memfd_create, memfd_name, MFD_CLOEXEC | MFD_ALLOW_SEALING)));
+  if (!copy) return ErrnoError("memfd_create for a sealed copy of " + what);
+  Elf64_Ehdr ehdr;
+  off_t size = LoadableSize(fd, st.st_size, &ehdr);
+  bool truncated = size > 0 && size < st.st_size;
+  if (!truncated) size = st.st_size;
+  off_t off = 0;
+  while (off < size) {
+    ssize_t n = ::sendfile(copy.Get(), fd, &off, static_cast<size_t>(size - off));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return n < 0 ? ErrnoError("copy " + what + " into a memfd") : Internal(what + " shrank while copying");
+  }
+  if (truncated) {
+    // The section headers were left out: say so in the copy's header.
+    ehdr.e_shoff = 0;
+    ehdr.e_shnum = 0;
+    ehdr.e_shstrndx = SHN_UNDEF;
+    if (::pwrite(copy.Get(), &ehdr, sizeof ehdr, 0) != static_cast<ssize_t>(sizeof ehdr))
+      return ErrnoError("write the ELF header of the copy of " + what);
+  }
+  if (::fchmod(copy.Get(), 0555) != 0) return ErrnoError("fchmod the copy of " + what);
+  if (::fcntl(copy.Get(), F_ADD_SEALS, kSeals) != 0) return ErrnoError("seal the copy of " + what);
+  return copy;
+}
+
+// overlayfs separates lower layers with ':' and escapes with '\\'.
+std::string EscapeLowerDir(const std::string& dir) {
+  std::string out;
+  for (char c : dir) {
+    if (c == ':' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out;
+}
+
+// O_PATH handle on dir/name through a detached, read-only overlayfs whose
+// layers are dir (on top) and empty_dir: overlayfs with lower layers only
+// (it needs two) refuses every write. Fails without side effects when the
+// caller may not mount overlayfs or the kernel lacks fsopen().
+Result<UniqueFd> ReadOnlyOverlayView(const std::string& dir, const std::string& name, const std::string& empty_dir) {
+  UniqueFd ctx(static_cast<int>(::syscall(SYS_fsopen, "overlay", FSOPEN_CLOEXEC)));
+  if (!ctx) return ErrnoError("fsopen overlay");
+  std::string lower = EscapeLowerDir(dir) + ":" + EscapeLowerDir(empty_dir);
+  if (::syscall(SYS_fsconfig, ctx.Get(), FSCONFIG_SET_STRING, "lowerdir", lower.c_str(), 0) != 0)
+    return ErrnoError("overlayfs lowerdir=" + lower);
+  // Inode-number remapping is of no use here and logs when layers are on
+  // different filesystems; older kernels may not know the option.
+  (void)::syscall(SYS_fsconfig, ctx.Get(), FSCONFIG_SET_STRING, "xino", "off", 0);
+  if (::syscall(SYS_fsconfig, ctx.Get(), FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) != 0)
+    return ErrnoError("create overlayfs over " + dir);
+  UniqueFd mnt(static_cast<int>(::syscall(SYS_fsmount, ctx.Get(), FSMOUNT_CLOEXEC,
+                                          MOUNT_ATTR_RDONLY | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOSUID)));
+  if (!mnt) return ErrnoError("fsmount overlayfs over " + dir);
+  UniqueFd file(::openat(mnt.Get(), name.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
+  if (!file) return ErrnoError("open " + name + " through overlayfs over " + dir);
+  struct stat st;
+  if (::fstat(file.Get(), &st) != 0 || !S_ISREG(st.st_mode))
+    return FailedPrecondition(dir + "/" + name + " is not a regular file");
+  return file;
+}
+
 }  // namespace
 
 bool MayHoldPtrace(const oci::Process& process) {
@@ -68,11 +137,14 @@ bool MayHoldPtrace(const oci::Process& process) {
   return false;
 }
 
-bool RunsFromMemfd(pid_t pid) {
-  char target[256] = {};
-  std::string link = "/proc/" + std::to_string(pid) + "/exe";
-  ssize_t n = ::readlink(link.c_str(), target, sizeof target - 1);
-  return n > 0 && std::string_view(target, static_cast<size_t>(n)).starts_with("/memfd:");
+bool RunsFromSealedExe(pid_t pid) {
+  // Opening another process's exe needs ptrace read access: rune has it.
+  UniqueFd exe(::open(("/proc/" + std::to_string(pid) + "/exe").c_str(), O_RDONLY | O_CLOEXEC));
+  if (!exe) return false;
+  int seals = ::fcntl(exe.Get(), F_GET_SEALS);
+  if (seals >= 0 && (seals & F_SEAL_WRITE) != 0) return true;
+  struct statfs sfs;
+  return ::fstatfs(exe.Get(), &sfs) == 0 && sfs.f_type == OVERLAYFS_SUPER_MAGIC && (sfs.f_flags & ST_RDONLY) != 0;
 }
 
 bool ExecsIntoContainers(int argc, char** argv) {
@@ -92,31 +164,7 @@ Result<> EnsureSealedSelf() {
     return {};
   }
   IC_ASSIGN_OR_RETURN(std::string original, ReadSelfLink());
-
-  struct stat st;
-  if (::fstat(self.Get(), &st) != 0) return ErrnoError("stat /proc/self/exe");
-  UniqueFd copy(static_cast<int>(::syscall(SYS_memfd_create, "rune_cloned:/proc/self/exe",
-                                           MFD_CLOEXEC | MFD_ALLOW_SEALING)));
-  if (!copy) return ErrnoError("memfd_create for a sealed copy of rune");
-  Elf64_Ehdr ehdr;
-  off_t size = LoadableSize(self.Get(), st.st_size, &ehdr);
-  bool truncated = size > 0 && size < st.st_size;
-  if (!truncated) size = st.st_size;
-  off_t off = 0;
-  while (off < size) {
-    ssize_t n = ::sendfile(copy.Get(), self.Get(), &off, static_cast<size_t>(size - off));
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return n < 0 ? ErrnoError("copy rune into a memfd") : Internal("rune binary shrank while copying");
-  }
-  if (truncated) {
-    // The section headers were left out: say so in the copy's header.
-    ehdr.e_shoff = 0;
-    ehdr.e_shnum = 0;
-    ehdr.e_shstrndx = SHN_UNDEF;
-    if (::pwrite(copy.Get(), &ehdr, sizeof ehdr, 0) != static_cast<ssize_t>(sizeof ehdr))
-      return ErrnoError("write the copy's ELF header");
-  }
-  if (::fcntl(copy.Get(), F_ADD_SEALS, kSeals) != 0) return ErrnoError("seal the copy of rune");
+  IC_ASSIGN_OR_RETURN(UniqueFd copy, SealedMemfdCopy(self.Get(), "rune_cloned:/proc/self/exe", "rune"));
 
   IC_ASSIGN_OR_RETURN(std::string cmdline, fs::ReadFile("/proc/self/cmdline"));
   std::vector<char*> argv;
@@ -126,6 +174,19 @@ Result<> EnsureSealedSelf() {
   // An ELF binary runs from a close-on-exec fd (only scripts need the fd).
   ::syscall(SYS_execveat, copy.Get(), "", argv.data(), environ, AT_EMPTY_PATH);
   return ErrnoError("re-execute rune from its sealed copy");
+}
+
+Result<UniqueFd> OpenSealedExecutable(const std::string& path, const std::string& empty_dir, bool* copied) {
+  if (copied != nullptr) *copied = false;
+  size_t slash = path.rfind('/');
+  if (slash == std::string::npos || slash + 1 == path.size())
+    return InvalidArgument("sealed executable: not an absolute file path: " + path);
+  if (auto fd = ReadOnlyOverlayView(path.substr(0, slash == 0 ? 1 : slash), path.substr(slash + 1), empty_dir))
+    return fd;
+  UniqueFd src(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!src) return ErrnoError("open " + path);
+  if (copied != nullptr) *copied = true;
+  return SealedMemfdCopy(src.Get(), path.substr(slash + 1).c_str(), path);
 }
 
 Result<std::string> SelfExePath() {

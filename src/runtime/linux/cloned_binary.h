@@ -15,6 +15,7 @@
 #include <string>
 
 #include "common/error.h"
+#include "common/unique_fd.h"
 #include "oci/spec.h"
 
 namespace inclavare::runtime {
@@ -33,9 +34,24 @@ bool ExecsIntoContainers(int argc, char** argv);
 // True when the process's capability sets may give it CAP_SYS_PTRACE.
 bool MayHoldPtrace(const oci::Process& process);
 
-// True when pid runs from rune's sealed copy (or another memfd), not from a
-// file on the host.
-bool RunsFromMemfd(pid_t pid);
+// True when /proc/<pid>/exe cannot be opened for writing: pid runs from a
+// write-sealed memfd or from a read-only overlayfs view
+// (OpenSealedExecutable), not from a writable file on the host.
+bool RunsFromSealedExe(pid_t pid);
+
+// A close-on-exec handle on the executable at `path` to execveat() a
+// process that will live in a container (the init-runelet), such that its
+// /proc/<pid>/exe cannot be opened for writing:
+//  - privileged (fsopen of overlayfs allowed): as runc 1.2, a detached,
+//    read-only overlayfs of path's directory over `empty_dir` (an empty
+//    directory that is neither inside nor above it). Nothing is copied and
+//    the page cache is shared; writes through it fail with EROFS, and the
+//    mount, attached nowhere, goes with the last process using it.
+//  - otherwise (rootless, no overlayfs, no new mount API): a write-sealed
+//    memfd copy, as runc 1.1.
+// *copied (optional) tells which one was used.
+Result<UniqueFd> OpenSealedExecutable(const std::string& path, const std::string& empty_dir,
+                                      bool* copied = nullptr);
 
 // Returns when this process already runs from a sealed memfd; otherwise
 // copies /proc/self/exe into one and execveat()s it with the same argv and
