@@ -26,7 +26,17 @@ void WriteError(int fd, const Error& e) {
 
 }  // namespace
 
+void PalHost::BeginLoad() {
+  if (!loader_.joinable() && !pal_) loader_ = std::thread([this] { loaded_.emplace(LoadNow()); });
+}
+
 Result<> PalHost::Load() {
+  if (!loader_.joinable()) return pal_ ? Result<>() : LoadNow();
+  loader_.join();
+  return std::move(*loaded_);
+}
+
+Result<> PalHost::LoadNow() {
   IC_ASSIGN_OR_RETURN(enclave::PalLibrary pal, enclave::PalLibrary::Open(settings_.runtime_path));
   IC_TRY(pal.Init(settings_.runtime_args, settings_.log_level).Wrap("enclave runtime " + settings_.runtime_path));
   pal_.emplace(std::move(pal));

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <mutex>
 #include <optional>
+#include <thread>
 
 #include "enclave/pal/loader.h"
 #include "runtime/internal/init.h"
@@ -21,6 +22,7 @@ class PalHost : public runtime::internal::EnclaveInit {
   PalHost(runtime::EnclaveSettings settings, int listen_fd) : settings_(std::move(settings)), listen_fd_(listen_fd) {}
 
   Result<> Load() override;
+  void BeginLoad() override;
   [[noreturn]] void DestroyAndExit(int sig) override;
   [[noreturn]] void Run(const runtime::internal::ExecPlan& plan, const oci::Process& process,
                         UniqueFd started) override;
@@ -33,7 +35,11 @@ class PalHost : public runtime::internal::EnclaveInit {
 
   runtime::EnclaveSettings settings_;
   int listen_fd_;
+  Result<> LoadNow();
+
   std::optional<enclave::PalLibrary> pal_;
+  std::thread loader_;                  // BeginLoad's
+  std::optional<Result<>> loaded_;      // its result, once joined
   std::mutex create_mu_;        // pal_create_process calls, one at a time
   std::atomic<int> main_pid_{0};  // the container process, in the PAL's pid space
 };

@@ -49,6 +49,28 @@ Result<> JoinNamespaces(const InitContext& ctx) {
   return {};
 }
 
+bool IsUnder(const std::string& path, const std::string& dir) {
+  return path.size() > dir.size() && path.compare(0, dir.size(), dir) == 0 &&
+         (dir.back() == '/' || path[dir.size()] == '/');
+}
+
+// Loading the enclave runtime (dlopen, libcrypto, pal_init: milliseconds)
+// may overlap the mounts when nothing it reads can change under it: no
+// createContainer hook runs before it, and neither its path, its arguments
+// nor the sim platform lie in the rootfs, the only tree the mounts change.
+// The load starts once the init is in its cgroups (what it allocates is
+// charged there) and after everything that needs a single-threaded process
+// (setns into user and mount namespaces); Load() joins it before
+// pivot_root, so nothing that sets per-thread state (credentials,
+// capabilities, seccomp) runs while it does.
+bool LoadsEnclaveEarly(const InitContext& ctx) {
+  if (!ctx.enclave_init || !ctx.enclave || !ctx.spec->hooks.create_container.empty()) return false;
+  const std::string& root = ctx.rootfs;
+  if (root.empty() || root == "/") return false;
+  return !IsUnder(ctx.enclave->runtime_path, root) && ctx.enclave->runtime_args.find(root) == std::string::npos &&
+         !IsUnder(ctx.sim_dir, root);
+}
+
 Result<ExecPlan> Setup(InitContext& ctx, std::string* state_json) {
   const oci::Spec& spec = *ctx.spec;
   const oci::Process& proc = *spec.process;
@@ -70,6 +92,9 @@ Result<ExecPlan> Setup(InitContext& ctx, std::string* state_json) {
   }
   if (!ctx.two_stage) IC_TRY(JoinNamespaces(ctx));
   if (::setsid() < 0) return ErrnoError("setsid");
+  const bool early_enclave = LoadsEnclaveEarly(ctx);
+  // cgroup v1: the init joined its cgroups itself, first thing.
+  if (early_enclave && !ctx.self_join_tasks.empty()) ctx.enclave_init->BeginLoad();
 
   // rune joins us to the cgroup while we set up mounts (on cgroup v1 the
   // attach waits for an RCU grace period, milliseconds); we need to be in
@@ -78,7 +103,10 @@ Result<ExecPlan> Setup(InitContext& ctx, std::string* state_json) {
   auto await_cgroup = [&]() -> Result<> {
     if (joined) return {};
     joined = true;
-    if (ctx.self_join_tasks.empty()) IC_TRY(ctx.sync.Expect(SyncType::kCgroupJoined));
+    if (ctx.self_join_tasks.empty()) {
+      IC_TRY(ctx.sync.Expect(SyncType::kCgroupJoined));
+      if (early_enclave) ctx.enclave_init->BeginLoad();
+    }
     if (ctx.new_cgroup_ns && ::unshare(CLONE_NEWCGROUP) != 0) return ErrnoError("create cgroup namespace");
     return {};
   };
@@ -101,7 +129,8 @@ Result<ExecPlan> Setup(InitContext& ctx, std::string* state_json) {
   }
   IC_TRY(RunHooks(spec.hooks.create_container, creating_state, "createContainer"));
 
-  // The enclave runtime loads from its host path, before pivot_root.
+  // The enclave runtime loads from its host path, before pivot_root (or
+  // has been loading since the init entered its cgroups: Load waits).
   if (ctx.enclave_init) IC_TRY(ctx.enclave_init->Load());
   if (ctx.new_mount_ns) {
     IC_TRY(EnterRootfs(rctx));

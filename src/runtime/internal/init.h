@@ -23,8 +23,11 @@ class EnclaveInit {
  public:
   virtual ~EnclaveInit() = default;
   // Before pivot_root, while host paths are visible: load the PAL,
-  // pal_get_version, pal_init.
+  // pal_get_version, pal_init. Returns when that is done.
   virtual Result<> Load() = 0;
+  // The same on another thread, when loading may overlap the mounts (see
+  // Setup); Load() then waits for it and returns its result.
+  virtual void BeginLoad() = 0;
   // The container is created and waits for `rune start`; a signal that ends
   // it now (delete of a created container) tears the PAL down: pal_destroy.
   [[noreturn]] virtual void DestroyAndExit(int sig) = 0;
