@@ -15,6 +15,8 @@ packages=(
   libssl-dev libseccomp-dev nlohmann-json3-dev libcli11-dev libfmt-dev
   libexpected-dev libprotobuf-dev protobuf-compiler libcbor-dev libcap-dev
   libgtest-dev libgmock-dev googletest libbenchmark-dev
+  # the SGX CPU primitives of the skeleton enclave runtime (no libcrypto there)
+  nettle-dev libgmp-dev
   # test peers and rootfs material
   busybox-static runc containerd podman iproute2 procps util-linux
   # benchmarks

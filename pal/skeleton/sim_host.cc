@@ -1,6 +1,5 @@
 #include "sim_host.h"
 
-#include <openssl/crypto.h>
 #include <sys/stat.h>
 
 #include <cerrno>
@@ -60,15 +59,6 @@ int Fail(const Error& e, char* err, size_t len) {
 extern "C" int skel_enclave_load(const char* sim_dir, const char* image, const char* sigstruct,
                                  const char* config, skel_enclave** out, char* err, size_t err_len) {
   try {
-    // The sim platform needs only the default provider's built-in
-    // algorithms: no OpenSSL configuration (the host's openssl.cnf, read
-    // into every container's init, could name engines and costs about a
-    // millisecond there), no legacy name tables (another 0.5 ms), no atexit
-    // handler (the init-runelet leaves with _exit). The first call in a
-    // process decides; in one that already uses libcrypto this is a no-op.
-    OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG | OPENSSL_INIT_NO_ADD_ALL_CIPHERS |
-                            OPENSSL_INIT_NO_ADD_ALL_DIGESTS | OPENSSL_INIT_NO_ATEXIT,
-                        nullptr);
     struct stat st {};
     if (::stat(sim_dir, &st) != 0) {
       const int e = errno;

@@ -17,14 +17,8 @@ struct BioFree {
   void operator()(BIO* p) const { BIO_free(p); }
 };
 using BioPtr = std::unique_ptr<BIO, BioFree>;
-struct ParamBldFree {
-  void operator()(OSSL_PARAM_BLD* p) const { OSSL_PARAM_BLD_free(p); }
-};
 struct DecoderCtxFree {
   void operator()(OSSL_DECODER_CTX* p) const { OSSL_DECODER_CTX_free(p); }
-};
-struct ParamFree {
-  void operator()(OSSL_PARAM* p) const { OSSL_PARAM_free(p); }
 };
 
 constexpr int kRsaBits = 3072;
@@ -51,48 +45,6 @@ Result<BnPtr> GetBnParam(EVP_PKEY* pkey, const char* name) {
 
 }  // namespace
 
-Error OpensslError(const std::string& what) {
-  std::string msg = what;
-  bool first = true;
-  while (unsigned long e = ERR_get_error()) {
-    char buf[256];
-    ERR_error_string_n(e, buf, sizeof buf);
-    msg += first ? ": " : "; ";
-    msg += buf;
-    first = false;
-  }
-  if (first) msg += ": OpenSSL failure";
-  return Internal(std::move(msg));
-}
-
-Result<Sha256Hasher> Sha256Hasher::Create() {
-  EvpMdCtxPtr ctx(EVP_MD_CTX_new());
-  if (!ctx) return OpensslError("EVP_MD_CTX_new");
-  if (EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) != 1) return OpensslError("SHA-256 init");
-  return Sha256Hasher(std::move(ctx));
-}
-
-Result<> Sha256Hasher::Update(std::span<const uint8_t> data) {
-  if (!ctx_) return FailedPrecondition("SHA-256: hasher already finalized");
-  if (EVP_DigestUpdate(ctx_.get(), data.data(), data.size()) != 1) return OpensslError("SHA-256 update");
-  return {};
-}
-
-Result<Measurement256> Sha256Hasher::Final() {
-  if (!ctx_) return FailedPrecondition("SHA-256: hasher already finalized");
-  Measurement256 out{};
-  unsigned int len = 0;
-  int ok = EVP_DigestFinal_ex(ctx_.get(), out.data(), &len);
-  ctx_.reset();
-  if (ok != 1 || len != out.size()) return OpensslError("SHA-256 final");
-  return out;
-}
-
-Result<Measurement256> Sha256(std::span<const uint8_t> data) {
-  IC_ASSIGN_OR_RETURN(Sha256Hasher h, Sha256Hasher::Create());
-  IC_TRY(h.Update(data));
-  return h.Final();
-}
 
 Result<RsaKey> RsaKey::Checked(EvpPkeyPtr pkey, bool has_private) {
   if (EVP_PKEY_get_base_id(pkey.get()) != EVP_PKEY_RSA) return InvalidArgument("key is not an RSA key");
@@ -155,26 +107,8 @@ Result<RsaKey> RsaKey::FromPublicPem(std::string_view pem) {
 }
 
 Result<RsaKey> RsaKey::FromModulus(std::span<const uint8_t, kRsa3072Bytes> modulus_le, uint32_t exponent) {
-  if (exponent != kSigStructExponent) {
-    return InvalidArgument("RSA public exponent is " + std::to_string(exponent) + "; SGX needs 3");
-  }
-  BnPtr n(BN_lebin2bn(modulus_le.data(), static_cast<int>(modulus_le.size()), nullptr));
-  BnPtr e(BN_new());
-  if (!n || !e || BN_set_word(e.get(), exponent) != 1) return OpensslError("BIGNUM");
-  std::unique_ptr<OSSL_PARAM_BLD, ParamBldFree> bld(OSSL_PARAM_BLD_new());
-  if (!bld || OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_N, n.get()) != 1 ||
-      OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_E, e.get()) != 1) {
-    return OpensslError("OSSL_PARAM_BLD");
-  }
-  std::unique_ptr<OSSL_PARAM, ParamFree> params(OSSL_PARAM_BLD_to_param(bld.get()));
-  if (!params) return OpensslError("OSSL_PARAM_BLD_to_param");
-  EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_name(nullptr, "RSA", nullptr));
-  if (!ctx || EVP_PKEY_fromdata_init(ctx.get()) != 1) return OpensslError("EVP_PKEY_fromdata_init");
-  EVP_PKEY* raw = nullptr;
-  if (EVP_PKEY_fromdata(ctx.get(), &raw, EVP_PKEY_PUBLIC_KEY, params.get()) != 1) {
-    return OpensslError("RSA key from modulus");
-  }
-  return Checked(EvpPkeyPtr(raw), false);
+  IC_ASSIGN_OR_RETURN(EvpPkeyPtr pkey, RsaPublicKeyFromModulus(modulus_le, exponent));
+  return Checked(std::move(pkey), false);
 }
 
 Result<std::string> RsaKey::PrivatePem() const {
@@ -221,19 +155,7 @@ Result<std::vector<uint8_t>> RsaSignSha256(const RsaKey& key, std::span<const ui
 }
 
 Result<> RsaVerifySha256(const RsaKey& key, std::span<const uint8_t> data, std::span<const uint8_t> signature_be) {
-  EvpMdCtxPtr ctx(EVP_MD_CTX_new());
-  if (!ctx) return OpensslError("EVP_MD_CTX_new");
-  EVP_PKEY_CTX* pctx = nullptr;  // owned by ctx
-  if (EVP_DigestVerifyInit(ctx.get(), &pctx, EVP_sha256(), nullptr, key.get()) != 1 ||
-      EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) != 1) {
-    return OpensslError("RSA verify init");
-  }
-  int rc = EVP_DigestVerify(ctx.get(), signature_be.data(), signature_be.size(), data.data(), data.size());
-  if (rc != 1) {
-    ERR_clear_error();
-    return Error(ErrorCode::kPermissionDenied, "signature does not verify");
-  }
-  return {};
+  return RsaVerifyPkeySha256(key.get(), data, signature_be);
 }
 
 }  // namespace inclavare::sgx

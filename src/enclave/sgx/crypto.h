@@ -1,5 +1,6 @@
-// OpenSSL 3 helpers for the SGX model: owned OpenSSL objects, SHA-256 and the
-// RSA-3072 (e = 3) keys that sign SIGSTRUCTs.
+// OpenSSL 3 helpers for the SGX model: owned OpenSSL objects and the
+// RSA-3072 (e = 3) keys that sign SIGSTRUCTs. SHA-256 and the other
+// primitives an SGX CPU performs are in primitives.h (included).
 //
 //   IC_ASSIGN_OR_RETURN(RsaKey key, RsaKey::Generate());        // 3072 bits, e = 3
 //   IC_ASSIGN_OR_RETURN(std::string pem, key.PrivatePem());
@@ -8,9 +9,9 @@
 // Every OpenSSL object is owned by a unique_ptr with its free function as the
 // deleter; nothing here hands out raw ownership. Errors carry the OpenSSL error
 // queue text (which is drained). Only EVP-level APIs are used; no crypto is
-// written by hand. Thread-compatible: a Sha256Hasher is used by one thread at
-// a time; a const RsaKey may be used for signing/verifying from several
-// threads (OpenSSL 3 EVP_PKEY objects are safe for concurrent read use).
+// written by hand. Thread-compatible: a const RsaKey may be used for
+// signing/verifying from several threads (OpenSSL 3 EVP_PKEY objects are safe
+// for concurrent read use).
 #pragma once
 
 #include <openssl/bn.h>
@@ -26,6 +27,7 @@
 
 #include "common/error.h"
 #include "enclave/sgx/arch.h"
+#include "enclave/sgx/primitives.h"  // SHA-256 and the other CPU primitives
 
 namespace inclavare::sgx {
 
@@ -51,22 +53,14 @@ using BnPtr = std::unique_ptr<BIGNUM, BnFree>;
 using BnCtxPtr = std::unique_ptr<BN_CTX, BnCtxFree>;
 
 // An Internal error "<what>: <OpenSSL error queue>"; drains the queue.
+// An Internal error "what: <OpenSSL error queue>" (the queue is drained).
 Error OpensslError(const std::string& what);
+// The RSA-3072 public key with SIGSTRUCT's little-endian modulus; exponent 3.
+Result<EvpPkeyPtr> RsaPublicKeyFromModulus(std::span<const uint8_t, kRsa3072Bytes> modulus_le, uint32_t exponent);
+// PKCS#1 v1.5 SHA-256 verification under key; PermissionDenied on mismatch.
+Result<> RsaVerifyPkeySha256(EVP_PKEY* key, std::span<const uint8_t> data, std::span<const uint8_t> signature_be);
 
 // Incremental SHA-256.
-class Sha256Hasher {
- public:
-  static Result<Sha256Hasher> Create();
-  Result<> Update(std::span<const uint8_t> data);
-  // Finishes the digest; the hasher cannot be used afterwards.
-  Result<Measurement256> Final();
-
- private:
-  explicit Sha256Hasher(EvpMdCtxPtr ctx) : ctx_(std::move(ctx)) {}
-  EvpMdCtxPtr ctx_;
-};
-
-Result<Measurement256> Sha256(std::span<const uint8_t> data);
 
 // An RSA key as SIGSTRUCT needs it: 3072-bit modulus, public exponent 3.
 // The factories reject other sizes and exponents (InvalidArgument).

@@ -34,7 +34,7 @@
 
 #include "common/error.h"
 #include "enclave/sgx/arch.h"
-#include "enclave/sgx/crypto.h"
+#include "enclave/sgx/primitives.h"
 
 namespace inclavare::sgx {
 

@@ -1,7 +1,5 @@
 #include "enclave/sgx/sigstruct.h"
 
-#include <openssl/bn.h>
-
 #include <algorithm>
 #include <cstring>
 #include <vector>
@@ -11,53 +9,6 @@ namespace inclavare::sgx {
 namespace {
 
 using Num384 = std::array<uint8_t, kRsa3072Bytes>;
-
-// Q1 = floor(S^2 / M), Q2 = floor((S^3 - Q1*S*M) / M), little-endian.
-Result<> ComputeQ1Q2(const Num384& sig_le, const Num384& mod_le, Num384& q1_le, Num384& q2_le) {
-  BnCtxPtr ctx(BN_CTX_new());
-  BnPtr s(BN_lebin2bn(sig_le.data(), static_cast<int>(sig_le.size()), nullptr));
-  BnPtr m(BN_lebin2bn(mod_le.data(), static_cast<int>(mod_le.size()), nullptr));
-  BnPtr t1(BN_new()), t2(BN_new()), q1(BN_new()), q2(BN_new());
-  if (!ctx || !s || !m || !t1 || !t2 || !q1 || !q2) return OpensslError("BIGNUM allocation");
-  if (BN_is_zero(m.get())) return InvalidArgument("sigstruct: modulus is zero");
-  // t1 = S^2; q1 = t1 / M
-  if (BN_sqr(t1.get(), s.get(), ctx.get()) != 1 ||
-      BN_div(q1.get(), nullptr, t1.get(), m.get(), ctx.get()) != 1) {
-    return OpensslError("Q1");
-  }
-  // t1 = S^3; t2 = Q1 * S * M; t1 = t1 - t2; q2 = t1 / M
-  if (BN_mul(t1.get(), t1.get(), s.get(), ctx.get()) != 1 ||
-      BN_mul(t2.get(), q1.get(), s.get(), ctx.get()) != 1 ||
-      BN_mul(t2.get(), t2.get(), m.get(), ctx.get()) != 1 || BN_sub(t1.get(), t1.get(), t2.get()) != 1 ||
-      BN_div(q2.get(), nullptr, t1.get(), m.get(), ctx.get()) != 1) {
-    return OpensslError("Q2");
-  }
-  if (BN_bn2lebinpad(q1.get(), q1_le.data(), static_cast<int>(q1_le.size())) < 0 ||
-      BN_bn2lebinpad(q2.get(), q2_le.data(), static_cast<int>(q2_le.size())) < 0) {
-    return InvalidArgument("sigstruct: Q1/Q2 do not fit in 384 bytes (signature not below the modulus)");
-  }
-  return {};
-}
-
-Num384 Reversed(std::span<const uint8_t> be) {
-  Num384 out{};
-  std::reverse_copy(be.begin(), be.end(), out.begin());
-  return out;
-}
-
-// Stores a verified signature and key into ss.
-Result<> Install(SigStruct& ss, const Num384& mod_le, std::span<const uint8_t> signature_be) {
-  Num384 sig_le = Reversed(signature_be);
-  Num384 q1{}, q2{};
-  IC_TRY(ComputeQ1Q2(sig_le, mod_le, q1, q2));
-  ss.key.modulus = mod_le;
-  ss.key.exponent = kSigStructExponent;
-  ss.key.signature = sig_le;
-  std::memset(ss.buffer.reserved, 0, sizeof ss.buffer.reserved);
-  ss.buffer.q1 = q1;
-  ss.buffer.q2 = q2;
-  return {};
-}
 
 bool AllZero(const uint8_t* p, size_t n) {
   return std::all_of(p, p + n, [](uint8_t b) { return b == 0; });
@@ -114,30 +65,6 @@ SigStruct SigStructFromSigningData(std::span<const uint8_t, 256> data) {
   return ss;
 }
 
-Result<> SignSigStruct(SigStruct& ss, const RsaKey& key) {
-  IC_ASSIGN_OR_RETURN(Num384 mod_le, key.ModulusLe());
-  auto data = SigningData(ss);
-  IC_ASSIGN_OR_RETURN(std::vector<uint8_t> sig, RsaSignSha256(key, data));
-  if (sig.size() != kRsa3072Bytes) return Internal("sigstruct: RSA signature is not 384 bytes");
-  return Install(ss, mod_le, sig);
-}
-
-Result<> CatSig(SigStruct& ss, const RsaKey& public_key, std::span<const uint8_t> signature_be) {
-  if (signature_be.size() != kRsa3072Bytes) {
-    return InvalidArgument("sigstruct: signature is " + std::to_string(signature_be.size()) +
-                           " bytes, RSA-3072 needs 384");
-  }
-  auto data = SigningData(ss);
-  IC_TRY(RsaVerifySha256(public_key, data, signature_be).Wrap("sigstruct: catsig"));
-  IC_ASSIGN_OR_RETURN(Num384 mod_le, public_key.ModulusLe());
-  SigStruct out = ss;
-  IC_TRY(Install(out, mod_le, signature_be));
-  // The whole result, header constants included, must be what EINIT accepts.
-  IC_TRY(VerifySigStruct(out).Wrap("catsig"));
-  ss = out;
-  return {};
-}
-
 Result<> VerifySigStruct(const SigStruct& ss, std::optional<Measurement256> expected_mrenclave) {
   if (ss.header.header != kSigStructHeader1) return InvalidArgument("sigstruct: bad HEADER constant");
   if (ss.header.header2 != kSigStructHeader2) return InvalidArgument("sigstruct: bad HEADER2 constant");
@@ -155,13 +82,12 @@ Result<> VerifySigStruct(const SigStruct& ss, std::optional<Measurement256> expe
   if (ss.key.exponent != kSigStructExponent) {
     return InvalidArgument("sigstruct: exponent is " + std::to_string(ss.key.exponent) + ", must be 3");
   }
-  IC_ASSIGN_OR_RETURN(RsaKey key, RsaKey::FromModulus(ss.key.modulus, ss.key.exponent));
   Num384 sig_be{};
   std::reverse_copy(ss.key.signature.begin(), ss.key.signature.end(), sig_be.begin());
   auto data = SigningData(ss);
-  IC_TRY(RsaVerifySha256(key, data, sig_be).Wrap("sigstruct"));
+  IC_TRY(RsaVerify3072Sha256(ss.key.modulus, ss.key.exponent, data, sig_be).Wrap("sigstruct"));
   Num384 q1{}, q2{};
-  IC_TRY(ComputeQ1Q2(ss.key.signature, ss.key.modulus, q1, q2));
+  IC_TRY(SigStructQ1Q2(ss.key.signature, ss.key.modulus, q1, q2));
   if (q1 != ss.buffer.q1 || q2 != ss.buffer.q2) {
     return Error(ErrorCode::kPermissionDenied, "sigstruct: Q1/Q2 do not match the signature");
   }

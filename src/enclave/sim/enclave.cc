@@ -1,7 +1,5 @@
 #include "enclave/sim/enclave.h"
 
-#include <openssl/crypto.h>
-
 #include <bit>
 #include <cstring>
 
@@ -142,7 +140,7 @@ Result<Report> Enclave::CreateReport(const TargetInfo& target, const ReportData&
   IC_TRY(RandomBytes(r.key_id));
   IC_ASSIGN_OR_RETURN(Key128 key, DeriveReportKey(platform_, target, r.key_id));
   IC_ASSIGN_OR_RETURN(r.mac, ReportMac(key, b));
-  OPENSSL_cleanse(key.data(), key.size());
+  SecureWipe(key);
   return r;
 }
 
@@ -229,8 +227,8 @@ Result<> Enclave::VerifyReport(const Report& report) const {
   req.key_id = report.key_id;
   IC_ASSIGN_OR_RETURN(Key128 key, GetKey(req));
   IC_ASSIGN_OR_RETURN(Mac mac, ReportMac(key, report.body));
-  OPENSSL_cleanse(key.data(), key.size());
-  if (CRYPTO_memcmp(mac.data(), report.mac.data(), mac.size()) != 0) {
+  SecureWipe(key);
+  if (!ConstantTimeEqual(mac, report.mac)) {
     return Error(ErrorCode::kPermissionDenied, "REPORT MAC does not verify (tampered, or targeted elsewhere)");
   }
   return {};

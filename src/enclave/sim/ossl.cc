@@ -17,9 +17,6 @@ struct BioFree {
   void operator()(BIO* p) const { BIO_free(p); }
 };
 using BioPtr = std::unique_ptr<BIO, BioFree>;
-struct MacCtxFree {
-  void operator()(EVP_MAC_CTX* p) const { EVP_MAC_CTX_free(p); }
-};
 struct EcdsaSigFree {
   void operator()(ECDSA_SIG* p) const { ECDSA_SIG_free(p); }
 };
@@ -46,41 +43,13 @@ Result<BioPtr> NewMemBio() {
 
 // Fetched once: explicit fetches are what OpenSSL 3 recommends for hot paths
 // (implicit fetching by name costs a lookup per call). Thread-safe static
-// initialisation; the objects are immutable and shared.
-EVP_MAC* CmacAlgorithm() {
-  static EVP_MAC* const mac = EVP_MAC_fetch(nullptr, "CMAC", nullptr);
-  return mac;
-}
+// initialisation; the object is immutable and shared.
 const EVP_MD* Sha256Md() {
   static EVP_MD* const md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
   return md != nullptr ? md : EVP_sha256();
 }
 
 }  // namespace
-
-Result<Key128> AesCmac(std::span<const uint8_t, 16> key, std::span<const uint8_t> data) {
-  EVP_MAC* mac = CmacAlgorithm();
-  if (mac == nullptr) return OpensslError("EVP_MAC_fetch(CMAC)");
-  std::unique_ptr<EVP_MAC_CTX, MacCtxFree> ctx(EVP_MAC_CTX_new(mac));
-  if (!ctx) return OpensslError("EVP_MAC_CTX_new");
-  char cipher[] = "AES-128-CBC";
-  OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_CIPHER, cipher, 0),
-                         OSSL_PARAM_construct_end()};
-  if (EVP_MAC_init(ctx.get(), key.data(), key.size(), params) != 1) return OpensslError("CMAC init");
-  if (EVP_MAC_update(ctx.get(), data.data(), data.size()) != 1) return OpensslError("CMAC update");
-  Key128 out{};
-  size_t len = 0;
-  if (EVP_MAC_final(ctx.get(), out.data(), &len, out.size()) != 1 || len != out.size()) {
-    return OpensslError("CMAC final");
-  }
-  return out;
-}
-
-Result<> RandomBytes(std::span<uint8_t> out) {
-  if (out.size() > static_cast<size_t>(INT32_MAX)) return InvalidArgument("RandomBytes: too many bytes");
-  if (RAND_bytes(out.data(), static_cast<int>(out.size())) != 1) return OpensslError("RAND_bytes");
-  return {};
-}
 
 Result<EvpPkeyPtr> GenerateP256() {
   EVP_PKEY* raw = EVP_EC_gen("P-256");

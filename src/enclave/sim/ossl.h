@@ -40,11 +40,12 @@ struct X509CrlFree {
 using X509Ptr = std::unique_ptr<X509, X509Free>;
 using X509CrlPtr = std::unique_ptr<X509_CRL, X509CrlFree>;
 
-// AES-128-CMAC of data under key (NIST SP 800-38B), via EVP_MAC "CMAC".
-Result<Key128> AesCmac(std::span<const uint8_t, 16> key, std::span<const uint8_t> data);
+// AES-128-CMAC of data under key (NIST SP 800-38B): primitives.h.
+inline Result<Key128> AesCmac(std::span<const uint8_t, 16> key, std::span<const uint8_t> data) {
+  return AesCmac128(key, data);
+}
 
-// Cryptographically random bytes (RAND_bytes).
-Result<> RandomBytes(std::span<uint8_t> out);
+// RandomBytes: primitives.h (sgx::RandomBytes).
 
 // A fresh NIST P-256 key pair.
 Result<EvpPkeyPtr> GenerateP256();

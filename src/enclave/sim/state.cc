@@ -12,15 +12,20 @@
 #include "enclave/sim/collateral.h"
 #include "enclave/sim/pki.h"
 #include "enclave/sim/qe.h"
+#include "enclave/sim/state_files.h"
 
 namespace inclavare::sgx::sim {
+
+using internal::CheckStateVersion;
+using internal::InfoFromJson;
+using internal::ReadSecret;
+using internal::kSecretFile;
 
 namespace {
 
 constexpr std::time_t kDay = 24 * 60 * 60;
 constexpr mode_t kPrivate = 0600;
 constexpr mode_t kPublic = 0644;
-constexpr char kSecretFile[] = "platform_secret.bin";
 
 // The sim platform's TCB: 16 component SVNs (= CPUSVN), PCESVN and the QE's
 // ISVSVN. Arbitrary but fixed, so collateral made by any `sim init` agrees.
@@ -48,27 +53,10 @@ nlohmann::json InfoToJson(const PlatformInfo& i) {
           {"simulated", true}};
 }
 
-Result<PlatformInfo> InfoFromJson(const std::string& text) {
-  PlatformInfo i;
-  try {
-    auto j = nlohmann::json::parse(text);
-    IC_ASSIGN_OR_RETURN(i.cpu_svn, HexDecodeFixed<16>(j.at("cpusvn").get<std::string>()));
-    i.pce_svn = j.at("pcesvn").get<uint16_t>();
-    IC_ASSIGN_OR_RETURN(i.pce_id, HexDecodeFixed<2>(j.at("pceid").get<std::string>()));
-    IC_ASSIGN_OR_RETURN(i.fmspc, HexDecodeFixed<6>(j.at("fmspc").get<std::string>()));
-    IC_ASSIGN_OR_RETURN(i.ppid, HexDecodeFixed<16>(j.at("ppid").get<std::string>()));
-    IC_ASSIGN_OR_RETURN(i.platform_instance_id, HexDecodeFixed<16>(j.at("platform_instance_id").get<std::string>()));
-    i.qe_isv_svn = j.at("qe_isvsvn").get<uint16_t>();
-  } catch (const nlohmann::json::exception& e) {
-    return InvalidArgument(std::string("platform.json: ") + e.what());
-  }
-  return i;
-}
-
 Result<EvpPkeyPtr> ReadKey(const std::string& dir, const std::string& name) {
   IC_ASSIGN_OR_RETURN(std::string pem, fs::ReadFile(fs::Join(dir, name)));
   auto key = PrivateKeyFromPem(pem);
-  OPENSSL_cleanse(pem.data(), pem.size());
+  SecureWipe(pem);
   if (!key) return std::move(key).Wrap(name);
   return key;
 }
@@ -98,7 +86,7 @@ Result<> State::Init(const std::string& dir, const InitOptions& options) {
   std::array<uint8_t, 32> secret{};
   IC_TRY(RandomBytes(secret));
   auto wrote = fs::WriteFileAtomic(fs::Join(dir, kSecretFile), Text(secret), kPrivate);
-  OPENSSL_cleanse(secret.data(), secret.size());
+  SecureWipe(secret);
   IC_TRY(std::move(wrote));
 
   PlatformInfo info;
@@ -123,7 +111,7 @@ Result<> State::Init(const std::string& dir, const InitOptions& options) {
   IC_TRY(WritePrivateKey(dir, "attestation_key.pem", att_key.get()));
   IC_ASSIGN_OR_RETURN(std::string qe_pem, qe_key.PrivatePem());
   IC_TRY(fs::WriteFileAtomic(fs::Join(dir, "qe_signing_key.pem"), qe_pem, kPrivate));
-  OPENSSL_cleanse(qe_pem.data(), qe_pem.size());
+  SecureWipe(qe_pem);
 
   const std::time_t not_before = now - kDay;
   const std::time_t not_after = now + 20 * 365 * kDay;
@@ -224,50 +212,6 @@ Result<> State::Init(const std::string& dir, const InitOptions& options) {
   return fs::WriteFileAtomic(fs::Join(dir, "VERSION"), std::string(kStateVersion) + "\n", kPublic);
 }
 
-namespace {
-
-Result<> CheckStateVersion(const std::string& dir) {
-  auto version = fs::ReadFile(fs::Join(dir, "VERSION"));
-  if (!version) {
-    return FailedPrecondition("no sim platform state in " + dir + " (run `sgx-tools sim init --dir " + dir + "`)");
-  }
-  if (version->substr(0, version->find('\n')) != kStateVersion) {
-    return FailedPrecondition("sim state in " + dir + " has unknown version '" + *version + "'");
-  }
-  return {};
-}
-
-// The platform secret (0600 required) into keys.
-Result<> ReadSecret(const std::string& dir, PlatformKeys* keys) {
-  const std::string secret_path = fs::Join(dir, kSecretFile);
-  struct stat st;
-  if (::stat(secret_path.c_str(), &st) != 0) return ErrnoError("stat " + secret_path);
-  if (st.st_mode & 077) {
-    return Error(ErrorCode::kPermissionDenied, secret_path + " is accessible by group or others (must be 0600)");
-  }
-  IC_ASSIGN_OR_RETURN(std::string secret, fs::ReadFile(secret_path));
-  if (secret.size() != 32) {
-    OPENSSL_cleanse(secret.data(), secret.size());
-    return FailedPrecondition(secret_path + ": expected 32 bytes");
-  }
-  std::memcpy(keys->root_key.data(), secret.data(), 16);
-  std::memcpy(keys->owner_epoch.data(), secret.data() + 16, 16);
-  OPENSSL_cleanse(secret.data(), secret.size());
-  return {};
-}
-
-}  // namespace
-
-Result<PlatformKeys> State::LoadPlatformKeys(const std::string& dir) {
-  IC_TRY(CheckStateVersion(dir));
-  PlatformKeys keys;
-  IC_TRY(ReadSecret(dir, &keys));
-  IC_ASSIGN_OR_RETURN(std::string info_text, fs::ReadFile(fs::Join(dir, "platform.json")));
-  IC_ASSIGN_OR_RETURN(PlatformInfo info, InfoFromJson(info_text));
-  keys.cpu_svn = info.cpu_svn;
-  return keys;
-}
-
 Result<std::shared_ptr<const State>> State::Load(const std::string& dir) {
   IC_TRY(CheckStateVersion(dir));
   std::shared_ptr<State> s(new State());
@@ -281,7 +225,7 @@ Result<std::shared_ptr<const State>> State::Load(const std::string& dir) {
   {
     IC_ASSIGN_OR_RETURN(std::string pem, fs::ReadFile(fs::Join(dir, "qe_signing_key.pem")));
     auto key = RsaKey::FromPrivatePem(pem);
-    OPENSSL_cleanse(pem.data(), pem.size());
+    SecureWipe(pem);
     if (!key) return std::move(key.error()).Wrap("qe_signing_key.pem");
     s->qe_signing_key_ = std::make_unique<RsaKey>(std::move(*key));
   }
