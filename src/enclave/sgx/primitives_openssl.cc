@@ -118,12 +118,6 @@ Result<Measurement256> Sha256Hasher::Final() {
   return out;
 }
 
-Result<Measurement256> Sha256(std::span<const uint8_t> data) {
-  IC_ASSIGN_OR_RETURN(Sha256Hasher h, Sha256Hasher::Create());
-  IC_TRY(h.Update(data));
-  return h.Final();
-}
-
 Result<> RsaVerify3072Sha256(std::span<const uint8_t, kRsa3072Bytes> modulus_le, uint32_t exponent,
                              std::span<const uint8_t> data, std::span<const uint8_t> signature_be) {
   IC_ASSIGN_OR_RETURN(EvpPkeyPtr key, RsaPublicKeyFromModulus(modulus_le, exponent));
