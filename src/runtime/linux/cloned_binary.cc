@@ -62,7 +62,7 @@ Result<std::string> ReadSelfLink() {
 
 // A write-sealed memfd holding what the kernel needs to run the ELF image
 // in fd (all of it when it does not look like one).
-Result<UniqueFd> SealedMemfdCopy(int fd, const char* memfd_name, const std::string& what) {
+[[gnu::cold]] Result<UniqueFd> SealedMemfdCopy(int fd, const char* memfd_name, const std::string& what) {
   struct stat st;
   if (::fstat(fd, &st) != 0) return ErrnoError("stat " + what);
   UniqueFd copy(static_cast<int>(::syscall(SYS_memfd_create, memfd_name, MFD_CLOEXEC | MFD_ALLOW_SEALING)));
@@ -91,7 +91,7 @@ Result<UniqueFd> SealedMemfdCopy(int fd, const char* memfd_name, const std::stri
 }
 
 // overlayfs separates lower layers with ':' and escapes with '\\'.
-std::string EscapeLowerDir(const std::string& dir) {
+[[gnu::cold]] std::string EscapeLowerDir(const std::string& dir) {
   std::string out;
   for (char c : dir) {
     if (c == ':' || c == '\\') out += '\\';
@@ -104,7 +104,7 @@ std::string EscapeLowerDir(const std::string& dir) {
 // layers are dir (on top) and empty_dir: overlayfs with lower layers only
 // (it needs two) refuses every write. Fails without side effects when the
 // caller may not mount overlayfs or the kernel lacks fsopen().
-Result<UniqueFd> ReadOnlyOverlayView(const std::string& dir, const std::string& name, const std::string& empty_dir) {
+[[gnu::cold]] Result<UniqueFd> ReadOnlyOverlayView(const std::string& dir, const std::string& name, const std::string& empty_dir) {
   UniqueFd ctx(static_cast<int>(::syscall(SYS_fsopen, "overlay", FSOPEN_CLOEXEC)));
   if (!ctx) return ErrnoError("fsopen overlay");
   std::string lower = EscapeLowerDir(dir) + ":" + EscapeLowerDir(empty_dir);
@@ -137,7 +137,7 @@ bool MayHoldPtrace(const oci::Process& process) {
   return false;
 }
 
-bool RunsFromSealedExe(pid_t pid) {
+[[gnu::cold]] bool RunsFromSealedExe(pid_t pid) {
   // Opening another process's exe needs ptrace read access: rune has it.
   UniqueFd exe(::open(("/proc/" + std::to_string(pid) + "/exe").c_str(), O_RDONLY | O_CLOEXEC));
   if (!exe) return false;
@@ -154,7 +154,7 @@ bool ExecsIntoContainers(int argc, char** argv) {
   return false;
 }
 
-Result<> EnsureSealedSelf() {
+[[gnu::cold]] Result<> EnsureSealedSelf() {
   UniqueFd self(::open("/proc/self/exe", O_RDONLY | O_CLOEXEC));
   if (!self) return ErrnoError("open /proc/self/exe");
   int seals = ::fcntl(self.Get(), F_GET_SEALS);
@@ -176,7 +176,7 @@ Result<> EnsureSealedSelf() {
   return ErrnoError("re-execute rune from its sealed copy");
 }
 
-Result<UniqueFd> OpenSealedExecutable(const std::string& path, const std::string& empty_dir, bool* copied) {
+[[gnu::cold]] Result<UniqueFd> OpenSealedExecutable(const std::string& path, const std::string& empty_dir, bool* copied) {
   if (copied != nullptr) *copied = false;
   size_t slash = path.rfind('/');
   if (slash == std::string::npos || slash + 1 == path.size())
