@@ -165,14 +165,6 @@ Result<bool> ParseCommand(const Command& cmd, int argc, char** argv, Context& ct
 }
 
 int Main(int argc, char** argv) {
-  // CVE-2019-5736: processes entering populated pid namespaces run from a
-  // sealed copy (create/run decide once they have read the spec).
-  if (runtime::ExecsIntoContainers(argc, argv)) {
-    if (auto r = runtime::EnsureSealedSelf(); !r) {
-      std::fprintf(stderr, "rune: %s\n", r.error().ToString().c_str());
-      return 1;
-    }
-  }
   std::vector<Command> cmds = LifecycleCommands();
   for (auto& c : InfoCommands()) cmds.push_back(std::move(c));
   for (auto& c : CgroupCommands()) cmds.push_back(std::move(c));
@@ -220,6 +212,10 @@ int Main(int argc, char** argv) {
     if (!g.root_given && strcmp(name, "spec") != 0 && strcmp(name, "features") != 0) {
       IC_ASSIGN_OR_RETURN(ctx.global.root, runtime::DefaultStateRoot());
     }
+    // CVE-2019-5736: a process entering a populated pid namespace runs from
+    // a sealed executable (create/run decide once they have read the spec).
+    // This re-executes rune, which parses its arguments again.
+    if (strcmp(name, "exec") == 0) IC_TRY(runtime::EnsureSealedSelf(ctx.global.root));
     return cmd->run(ctx);
   }();
   if (!r) {

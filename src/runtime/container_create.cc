@@ -162,7 +162,7 @@ Result<CreatedContainer> CreateContainer(const GlobalOptions& g, const CreateOpt
   // exec` refuses to bring CAP_SYS_PTRACE to an unsealed waiting init.
   if (!linux.CreatesNamespace(oci::NamespaceType::kPid) || linux.FindNamespace(oci::NamespaceType::kUser) ||
       MayHoldPtrace(proc)) {
-    IC_TRY(EnsureSealedSelf());
+    IC_TRY(EnsureSealedSelf(g.root));
   }
   // Unprivileged: only maps the kernel lets this user write (rootless.h).
   IC_TRY(CheckIdMappings(linux));

@@ -126,6 +126,15 @@ Result<std::string> ReadSelfLink() {
   return file;
 }
 
+// A write-sealed memfd, or a file on a read-only overlayfs (the views
+// ReadOnlyOverlayView makes): nothing can be written through it.
+bool IsSealedFile(int fd) {
+  int seals = ::fcntl(fd, F_GET_SEALS);
+  if (seals >= 0 && (seals & F_SEAL_WRITE) != 0) return true;
+  struct statfs sfs;
+  return ::fstatfs(fd, &sfs) == 0 && sfs.f_type == OVERLAYFS_SUPER_MAGIC && (sfs.f_flags & ST_RDONLY) != 0;
+}
+
 }  // namespace
 
 bool MayHoldPtrace(const oci::Process& process) {
@@ -140,31 +149,35 @@ bool MayHoldPtrace(const oci::Process& process) {
 [[gnu::cold]] bool RunsFromSealedExe(pid_t pid) {
   // Opening another process's exe needs ptrace read access: rune has it.
   UniqueFd exe(::open(("/proc/" + std::to_string(pid) + "/exe").c_str(), O_RDONLY | O_CLOEXEC));
-  if (!exe) return false;
-  int seals = ::fcntl(exe.Get(), F_GET_SEALS);
-  if (seals >= 0 && (seals & F_SEAL_WRITE) != 0) return true;
-  struct statfs sfs;
-  return ::fstatfs(exe.Get(), &sfs) == 0 && sfs.f_type == OVERLAYFS_SUPER_MAGIC && (sfs.f_flags & ST_RDONLY) != 0;
+  return exe && IsSealedFile(exe.Get());
 }
 
-bool ExecsIntoContainers(int argc, char** argv) {
-  for (int i = 1; i < argc; ++i) {
-    if (!strcmp(argv[i], "exec")) return true;
-  }
-  return false;
-}
-
-[[gnu::cold]] Result<> EnsureSealedSelf() {
+[[gnu::cold]] Result<> EnsureSealedSelf(const std::string& empty_dir) {
   UniqueFd self(::open("/proc/self/exe", O_RDONLY | O_CLOEXEC));
   if (!self) return ErrnoError("open /proc/self/exe");
-  int seals = ::fcntl(self.Get(), F_GET_SEALS);
-  if (seals >= 0 && (seals & kSeals) == kSeals) {  // the copy already
+  if (IsSealedFile(self.Get())) {  // re-executed already
     if (const char* p = ::getenv(kSelfPathEnv)) g_self_path = p;
     ::unsetenv(kSelfPathEnv);
     return {};
   }
   IC_ASSIGN_OR_RETURN(std::string original, ReadSelfLink());
-  IC_ASSIGN_OR_RETURN(UniqueFd copy, SealedMemfdCopy(self.Get(), "rune_cloned:/proc/self/exe", "rune"));
+  UniqueFd exe;
+  struct stat running;
+  if (!empty_dir.empty() && ::fstat(self.Get(), &running) == 0) {
+    size_t slash = original.rfind('/');
+    if (slash != std::string::npos && slash + 1 < original.size()) {
+      auto view = ReadOnlyOverlayView(original.substr(0, slash == 0 ? 1 : slash), original.substr(slash + 1), empty_dir);
+      struct stat seen;
+      if (view && ::fstat(view->Get(), &seen) == 0 && seen.st_ino == running.st_ino &&
+          seen.st_size == running.st_size && seen.st_mtim.tv_sec == running.st_mtim.tv_sec &&
+          seen.st_mtim.tv_nsec == running.st_mtim.tv_nsec) {
+        exe = std::move(*view);
+      }
+    }
+  }
+  if (!exe) {
+    IC_ASSIGN_OR_RETURN(exe, SealedMemfdCopy(self.Get(), "rune_cloned:/proc/self/exe", "rune"));
+  }
 
   IC_ASSIGN_OR_RETURN(std::string cmdline, fs::ReadFile("/proc/self/cmdline"));
   std::vector<char*> argv;
@@ -172,7 +185,7 @@ bool ExecsIntoContainers(int argc, char** argv) {
   argv.push_back(nullptr);
   if (::setenv(kSelfPathEnv, original.c_str(), 1) != 0) return ErrnoError("setenv");
   // An ELF binary runs from a close-on-exec fd (only scripts need the fd).
-  ::syscall(SYS_execveat, copy.Get(), "", argv.data(), environ, AT_EMPTY_PATH);
+  ::syscall(SYS_execveat, exe.Get(), "", argv.data(), environ, AT_EMPTY_PATH);
   return ErrnoError("re-execute rune from its sealed copy");
 }
 

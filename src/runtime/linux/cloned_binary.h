@@ -2,12 +2,11 @@
 // of rune, so /proc/<pid>/exe of each names rune's binary. Non-dumpable
 // processes hide it from the container, except from one holding
 // CAP_SYS_PTRACE, which could then reopen the host binary for writing once
-// rune exits. As runc 1.1 does, rune re-executes itself from a sealed memfd
-// copy first when such a process could see it: exe then names the copy,
-// which no one can write (F_SEAL_WRITE) and which vanishes with the process.
+// rune exits. So rune re-executes itself first when such a process could
+// see it, from a read-only overlayfs view of its binary (runc 1.2) or a
+// sealed memfd copy (runc 1.1): exe then names a file no one can write.
 //
-//   int main(int argc, char** argv) {
-//     if (runtime::ExecsIntoContainers(argc, argv)) IC_TRY(runtime::EnsureSealedSelf());
+//   if (command == "exec") IC_TRY(runtime::EnsureSealedSelf(global.root));
 #pragma once
 
 #include <sys/types.h>
@@ -26,10 +25,7 @@ namespace inclavare::runtime {
 // init is alone in it until it execs the workload, and nothing in the
 // container can open its /proc/<pid>/exe. So create/run decide after
 // reading the spec (CreateContainer), and the common case pays nothing
-// (a copy and re-exec cost ~3 ms, 20% of a `rune run`).
-//
-// True when argv holds `exec`. Errs on the safe side: any argument so named.
-bool ExecsIntoContainers(int argc, char** argv);
+// (a re-exec costs ~1 ms, a memfd copy ~1.5 ms more).
 
 // True when the process's capability sets may give it CAP_SYS_PTRACE.
 bool MayHoldPtrace(const oci::Process& process);
@@ -53,10 +49,15 @@ bool RunsFromSealedExe(pid_t pid);
 Result<UniqueFd> OpenSealedExecutable(const std::string& path, const std::string& empty_dir,
                                       bool* copied = nullptr);
 
-// Returns when this process already runs from a sealed memfd; otherwise
-// copies /proc/self/exe into one and execveat()s it with the same argv and
-// environment (returns only on failure).
-Result<> EnsureSealedSelf();
+// Returns when this process already runs from a sealed executable
+// (RunsFromSealedExe); otherwise re-executes itself with the same argv and
+// environment from OpenSealedExecutable's handle on its own binary, with
+// empty_dir (rune's state root) as the overlay's second layer, and returns
+// only on failure. The overlay view is used only when it shows the very
+// file this process runs (same inode, size and mtime); a binary replaced
+// meanwhile, or no usable empty_dir, gets the memfd copy of
+// /proc/self/exe.
+Result<> EnsureSealedSelf(const std::string& empty_dir);
 
 // The path rune was started from (/proc/self/exe names the memfd after
 // EnsureSealedSelf): to find files installed beside rune.
