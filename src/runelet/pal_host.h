@@ -33,10 +33,11 @@ class PalHost : public runtime::internal::EnclaveInit {
   void ServeExec(int conn, runtime::RuneletMessage& req);
   [[noreturn]] void Finish(int status);
 
-  runtime::EnclaveSettings settings_;
-  int listen_fd_;
+  // dlopen, pal_get_version, pal_init.
   Result<> LoadNow();
 
+  runtime::EnclaveSettings settings_;
+  int listen_fd_;
   std::optional<enclave::PalLibrary> pal_;
   std::thread loader_;                  // BeginLoad's
   std::optional<Result<>> loaded_;      // its result, once joined

@@ -54,17 +54,19 @@ bool IsUnder(const std::string& path, const std::string& dir) {
          (dir.back() == '/' || path[dir.size()] == '/');
 }
 
-// Loading the enclave runtime (dlopen, libcrypto, pal_init: milliseconds)
-// may overlap the mounts when nothing it reads can change under it: no
-// createContainer hook runs before it, and neither its path, its arguments
-// nor the sim platform lie in the rootfs, the only tree the mounts change.
-// The load starts once the init is in its cgroups (what it allocates is
-// charged there) and after everything that needs a single-threaded process
-// (setns into user and mount namespaces); Load() joins it before
-// pivot_root, so nothing that sets per-thread state (credentials,
-// capabilities, seccomp) runs while it does.
+// Loading the enclave runtime (dlopen of the PAL and its libraries,
+// pal_init: milliseconds) may overlap the mounts when nothing it reads can
+// change under it: no hook runs before it (prestart/createRuntime hooks run
+// while the init waits, createContainer hooks in the init), and neither its
+// path, its arguments nor the sim platform lie in the rootfs, the only tree
+// the mounts change. The load starts once the init is in its cgroups (what
+// it allocates is charged there) and after everything that needs a
+// single-threaded process (setns into user and mount namespaces); Load()
+// joins it before pivot_root, so nothing that sets per-thread state
+// (credentials, capabilities, seccomp) runs while it does.
 bool LoadsEnclaveEarly(const InitContext& ctx) {
-  if (!ctx.enclave_init || !ctx.enclave || !ctx.spec->hooks.create_container.empty()) return false;
+  if (!ctx.enclave_init || !ctx.enclave || ctx.stop_for_hooks) return false;
+  if (!ctx.spec->hooks.create_container.empty()) return false;
   const std::string& root = ctx.rootfs;
   if (root.empty() || root == "/") return false;
   return !IsUnder(ctx.enclave->runtime_path, root) && ctx.enclave->runtime_args.find(root) == std::string::npos &&

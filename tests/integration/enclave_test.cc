@@ -68,21 +68,25 @@ TEST_F(EnclaveTest, EnvOverridesAnnotation) {
 }
 
 // The enclave runtime may load while the init makes the mounts, but not
-// when that could change what it sees: a createContainer hook still runs
-// before pal_init ...
-TEST_F(EnclaveTest, CreateContainerHookRunsBeforePalInit) {
-  std::string log = NewDir("log") + "/pal.log";
-  std::string hook = NewDir("hook") + "/hook.sh";
-  WriteFile(hook, "#!/bin/sh\necho hook >> " + log + "\n", 0755);
-  Bundle b = EnclaveBundle(2, {"/test_init", "exit", "0"}, "log=" + log);
-  b.spec["hooks"] = {{"createContainer", {{{"path", hook}}}}};
-  ProcResult r = RunContainer(rt(), b);
-  EXPECT_EQ(r.exit_code, 0) << r.Describe();
-  std::string text = ReadFile(log);
-  size_t hook_at = text.find("hook"), init_at = text.find("init v2");
-  ASSERT_NE(hook_at, std::string::npos) << text;
-  ASSERT_NE(init_at, std::string::npos) << text;
-  EXPECT_LT(hook_at, init_at) << text;
+// when that could change what it sees: hooks that run before pal_init
+// (createRuntime in rune's namespace, createContainer in the container's)
+// still run before it ...
+TEST_F(EnclaveTest, HooksBeforePalInitRunBeforeIt) {
+  for (const char* kind : {"createRuntime", "createContainer"}) {
+    SCOPED_TRACE(kind);
+    std::string log = NewDir(std::string("log-") + kind) + "/pal.log";
+    std::string hook = NewDir(std::string("hook-") + kind) + "/hook.sh";
+    WriteFile(hook, "#!/bin/sh\necho hook >> " + log + "\n", 0755);
+    Bundle b = EnclaveBundle(2, {"/test_init", "exit", "0"}, "log=" + log);
+    b.spec["hooks"] = {{kind, {{{"path", hook}}}}};
+    ProcResult r = RunContainer(rt(), b);
+    EXPECT_EQ(r.exit_code, 0) << r.Describe();
+    std::string text = ReadFile(log);
+    size_t hook_at = text.find("hook"), init_at = text.find("init v2");
+    ASSERT_NE(hook_at, std::string::npos) << text;
+    ASSERT_NE(init_at, std::string::npos) << text;
+    EXPECT_LT(hook_at, init_at) << text;
+  }
 }
 
 // ... and a PAL whose path lies in the rootfs loads after the mounts, from
