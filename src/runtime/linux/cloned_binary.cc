@@ -152,7 +152,7 @@ bool MayHoldPtrace(const oci::Process& process) {
   return exe && IsSealedFile(exe.Get());
 }
 
-[[gnu::cold]] Result<> EnsureSealedSelf(const std::string& empty_dir) {
+[[gnu::cold]] Result<> EnsureSealedSelf(const std::string& second_layer) {
   UniqueFd self(::open("/proc/self/exe", O_RDONLY | O_CLOEXEC));
   if (!self) return ErrnoError("open /proc/self/exe");
   if (IsSealedFile(self.Get())) {  // re-executed already
@@ -163,10 +163,10 @@ bool MayHoldPtrace(const oci::Process& process) {
   IC_ASSIGN_OR_RETURN(std::string original, ReadSelfLink());
   UniqueFd exe;
   struct stat running;
-  if (!empty_dir.empty() && ::fstat(self.Get(), &running) == 0) {
+  if (!second_layer.empty() && ::fstat(self.Get(), &running) == 0) {
     size_t slash = original.rfind('/');
     if (slash != std::string::npos && slash + 1 < original.size()) {
-      auto view = ReadOnlyOverlayView(original.substr(0, slash == 0 ? 1 : slash), original.substr(slash + 1), empty_dir);
+      auto view = ReadOnlyOverlayView(original.substr(0, slash == 0 ? 1 : slash), original.substr(slash + 1), second_layer);
       struct stat seen;
       if (view && ::fstat(view->Get(), &seen) == 0 && seen.st_ino == running.st_ino &&
           seen.st_size == running.st_size && seen.st_mtim.tv_sec == running.st_mtim.tv_sec &&

@@ -51,16 +51,18 @@ Result<UniqueFd> OpenSealedExecutable(const std::string& path, const std::string
 
 // Returns when this process already runs from a sealed executable
 // (RunsFromSealedExe); otherwise re-executes itself with the same argv and
-// environment from OpenSealedExecutable's handle on its own binary, with
-// empty_dir (rune's state root) as the overlay's second layer, and returns
-// only on failure. The overlay view is used only when it shows the very
+// environment from a sealed handle on its own binary, and returns only on
+// failure. second_layer (rune's state root) is the overlay's lower layer:
+// any directory neither inside nor above rune's, whose entries the
+// binary's directory, on top, hides. The overlay view is used only when it shows the very
 // file this process runs (same inode, size and mtime); a binary replaced
-// meanwhile, or no usable empty_dir, gets the memfd copy of
+// meanwhile, or no usable second_layer, gets the memfd copy of
 // /proc/self/exe.
-Result<> EnsureSealedSelf(const std::string& empty_dir);
+Result<> EnsureSealedSelf(const std::string& second_layer);
 
-// The path rune was started from (/proc/self/exe names the memfd after
-// EnsureSealedSelf): to find files installed beside rune.
+// The path rune was started from (after EnsureSealedSelf /proc/self/exe
+// names the memfd or the file in the detached overlay): to find files
+// installed beside rune.
 Result<std::string> SelfExePath();
 
 }  // namespace inclavare::runtime
