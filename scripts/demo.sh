@@ -11,7 +11,9 @@
 #   4. run the skeleton enclave container with rune (ENCLAVE_TYPE=sim), exec
 #      into it, and `rune attest` it: REPORT from the enclave, quote from
 #      aesmd-sim;
-#   5. verify the quote against the sim root of trust and check that its
+#   5. verify the quote against the sim root of trust, with its collateral
+#      fetched from pccs-sim (the sim platform's PCCS, Intel's PCCS API) as a
+#      verifier on SGX hardware fetches it from a PCCS, and check that its
 #      MRENCLAVE is the one `sgx-tools measure` predicts for the enclave image;
 #   6. attested TLS (Rats-TLS): rats-tls-server presents sim sgx_ecdsa
 #      evidence in its certificate, rats-tls-client verifies it against a
@@ -30,7 +32,7 @@ fi
 
 build_dir=${BUILD_DIR:-build}
 cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build "$build_dir" -j "$(nproc)" --target rune rune-runelet rune-attest sgx-tools aesmd-sim \
+cmake --build "$build_dir" -j "$(nproc)" --target rune rune-runelet rune-attest sgx-tools aesmd-sim pccs-sim \
   liberpal-skeleton-v3 liberpal-skeleton-v2 rats_tls rats-tls-server rats-tls-client
 bin="$PWD/$build_dir"
 rune="$bin/src/rune/rune"
@@ -49,6 +51,7 @@ cleanup() {
     "$rune" --root "$root" delete --force "$id" >/dev/null 2>&1 || true
   done
   ./scripts/aesmd-sim.sh stop --socket "$aesm_socket" >/dev/null 2>&1 || true
+  [ -z "${pccs_pid:-}" ] || { kill "$pccs_pid" 2>/dev/null; wait "$pccs_pid" 2>/dev/null; } || true
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -107,21 +110,25 @@ step "sgx-tools measure: the MRENCLAVE the enclave image must have"
 expected=$("$sgx_tools" measure --enclave "$enclave_image" --config "$enclave_config")
 echo "expected MRENCLAVE $expected"
 
-step "sgx-tools verify-quote with the sim root of trust"
+step "pccs-sim: the sim platform's collateral over Intel's PCCS API"
 d=$INCLAVARE_SIM_DIR
-"$sgx_tools" verify-quote --quote "$work/quote.bin" --root-ca "$d/root_ca.pem" \
-  --tcb-info "$d/collateral/tcb_info.json" --qe-identity "$d/collateral/qe_identity.json" \
-  --pck-crl "$d/collateral/pck_platform_ca.crl.der" --root-crl "$d/collateral/root_ca.crl.der" \
-  --tcb-signing-cert "$d/tcb_signing.pem" --sim --policy <(printf '{"mr_enclave":"%s"}' "$expected") \
-  | tee "$work/verdict.json"
+"$bin/src/tools/pccs-sim/pccs-sim" --dir "$d" --listen 127.0.0.1:0 --port-file "$work/pccs.port" \
+  > "$work/pccs.log" 2>&1 &
+pccs_pid=$!
+for _ in $(seq 1 100); do [ -s "$work/pccs.port" ] && break; sleep 0.05; done
+[ -s "$work/pccs.port" ] || { echo "demo.sh: pccs-sim did not start:" >&2; cat "$work/pccs.log" >&2; exit 1; }
+pccs_url="http://127.0.0.1:$(cat "$work/pccs.port")"
+echo "pccs-sim on $pccs_url"
+
+step "sgx-tools verify-quote with the sim root of trust, collateral from the PCCS"
+"$sgx_tools" verify-quote --quote "$work/quote.bin" --root-ca "$d/root_ca.pem" --pccs-url "$pccs_url" \
+  --sim --policy <(printf '{"mr_enclave":"%s"}' "$expected") | tee "$work/verdict.json"
 got=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["claims"]["mr_enclave"])' "$work/verdict.json")
 [ "$got" = "$expected" ] || { echo "demo.sh: MRENCLAVE mismatch: quote $got, expected $expected" >&2; exit 1; }
 echo "quote verified; its MRENCLAVE matches the measurement: $got"
 
 step "the same quote without the sim root configured is refused"
-if "$sgx_tools" verify-quote --quote "$work/quote.bin" --tcb-info "$d/collateral/tcb_info.json" \
-     --qe-identity "$d/collateral/qe_identity.json" --pck-crl "$d/collateral/pck_platform_ca.crl.der" \
-     --root-crl "$d/collateral/root_ca.crl.der" --tcb-signing-cert "$d/tcb_signing.pem" \
+if "$sgx_tools" verify-quote --quote "$work/quote.bin" --pccs-url "$pccs_url" \
      > "$work/refused.json" 2>&1; then
   echo "demo.sh: a sim quote verified against Intel's root" >&2
   exit 1

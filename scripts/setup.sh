@@ -17,6 +17,8 @@ packages=(
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   # the SGX CPU primitives of the skeleton enclave runtime (no libcrypto there)
   nettle-dev libgmp-dev
+  # the PCS/PCCS collateral client (libcurl) and pccs-sim, the sim PCCS
+  libcurl4-openssl-dev libmicrohttpd-dev
   # test peers and rootfs material
   busybox-static runc containerd podman iproute2 procps util-linux
   # benchmarks

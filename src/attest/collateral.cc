@@ -1,5 +1,7 @@
 #include "attest/collateral.h"
 
+#include <algorithm>
+#include <cctype>
 #include <nlohmann/json.hpp>
 
 #include "attest/x509.h"
@@ -157,6 +159,15 @@ Result<std::string> UnwrapCrl(std::string_view data) {
       return InvalidArgument("collateral: CRL wrapper without a \"crl\" string");
     }
     return j["crl"].get<std::string>();
+  }
+  // Hex of the DER, as Intel's PCCS answers /rootcacrl and as dcap-qvl
+  // stores CRLs. DER starts with 0x30 0x8x, never two hex digits.
+  std::string_view trimmed = data.substr(i);
+  while (!trimmed.empty() && std::isspace(static_cast<unsigned char>(trimmed.back()))) trimmed.remove_suffix(1);
+  if (!trimmed.empty() && std::all_of(trimmed.begin(), trimmed.end(),
+                                      [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); })) {
+    IC_ASSIGN_OR_RETURN(std::vector<uint8_t> der, sgx::HexDecode(trimmed).Wrap("CRL in hex"));
+    return std::string(der.begin(), der.end());
   }
   return std::string(data);
 }

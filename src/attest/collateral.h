@@ -64,8 +64,8 @@ Result<SignedDocument> ParseSignedDocument(std::string_view doc, std::string_vie
 // The raw text of a top-level member's value; InvalidArgument when absent.
 Result<std::string_view> RawJsonMember(std::string_view doc, std::string_view key);
 
-// A CRL file: DER, PEM, or a Fortanix {"crl": PEM} wrapper -> DER or PEM text
-// usable by ParseCrl.
+// A CRL file: DER, PEM, hex of the DER (Intel PCCS's /rootcacrl), or a
+// Fortanix {"crl": PEM} wrapper -> DER or PEM text usable by ParseCrl.
 Result<std::string> UnwrapCrl(std::string_view data);
 
 // dcap-qvl QuoteCollateralV3 JSON.

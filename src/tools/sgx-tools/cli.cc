@@ -114,6 +114,14 @@ int RunSgxTools(int argc, char** argv, const AppInspector& inspect) {
   verify_quote->add_option("--pck-crl", vq.pck_crl, "PCK CA CRL (DER or PEM)");
   verify_quote->add_option("--root-crl", vq.root_crl, "Intel SGX Root CA CRL (DER or PEM)");
   verify_quote->add_option("--tcb-signing-cert", vq.tcb_signing_cert, "TCB signing certificate (DER or PEM)");
+  verify_quote->add_option("--pccs-url", vq.pccs_url,
+                           "fetch the collateral from this Intel PCS/PCCS (e.g. https://localhost:8081)");
+  verify_quote->add_option("--pccs-api-version", vq.pccs_api_version, "PCS/PCCS API version (3 or 4)")
+      ->capture_default_str();
+  verify_quote->add_option("--pccs-ca", vq.pccs_ca, "CA certificate(s) (PEM) of the PCCS's TLS certificate");
+  verify_quote->add_flag("--pccs-insecure", vq.pccs_insecure,
+                         "do not verify the PCCS's TLS certificate (the collateral is still verified)");
+  verify_quote->add_option("--pccs-cache", vq.pccs_cache, "directory caching fetched collateral");
   verify_quote->add_option("--root-ca", vq.root_ca, "trust anchor(s) replacing the built-in Intel SGX Root CA");
   verify_quote->add_option("--at", vq.at, "verification time, RFC 3339 (default now)");
   verify_quote->add_option("--policy", vq.policy, "policy JSON (mr_enclave, mr_signer, mr_td, ...)");

@@ -6,6 +6,7 @@
 
 #include "attest/collateral.h"
 #include "attest/dcap_verify.h"
+#include "attest/pccs.h"
 #include "attest/policy.h"
 #include "attest/x509.h"
 #include "common/fs.h"
@@ -36,20 +37,37 @@ Result<std::string> VerifyQuoteCommand(const VerifyQuoteOptions& o) {
   if (o.quote.empty()) return InvalidArgument("--quote is required");
   IC_ASSIGN_OR_RETURN(auto quote, ReadQuote(o.quote));
   Collateral c;
-  if (!o.collateral_json.empty()) {
+  const int sources = !o.collateral_json.empty() + !o.pccs_url.empty() +
+                      (!o.tcb_info.empty() || !o.qe_identity.empty() || !o.pck_crl.empty());
+  if (sources > 1) {
+    return InvalidArgument("give one collateral source: --collateral-json, --pccs-url, or the PCS files");
+  }
+  std::optional<int64_t> at;
+  if (!o.at.empty()) {
+    IC_ASSIGN_OR_RETURN(at, ParseRfc3339(o.at).Wrap("--at"));
+  }
+  if (!o.pccs_url.empty()) {
+    PccsOptions po;
+    po.url = o.pccs_url;
+    po.api_version = o.pccs_api_version;
+    po.ca_file = o.pccs_ca;
+    po.insecure = o.pccs_insecure;
+    po.cache_dir = o.pccs_cache;
+    IC_ASSIGN_OR_RETURN(PccsClient pccs, PccsClient::Create(po));
+    IC_ASSIGN_OR_RETURN(CollateralQuery q, CollateralQueryForQuote(quote));
+    IC_ASSIGN_OR_RETURN(c, pccs.Fetch(q, at.value_or(NowUnix())));
+  } else if (!o.collateral_json.empty()) {
     IC_ASSIGN_OR_RETURN(std::string text, fs::ReadFile(o.collateral_json).Wrap("read --collateral-json"));
     IC_ASSIGN_OR_RETURN(c, ParseDcapQvlCollateral(text).Wrap(o.collateral_json));
   } else {
     if (o.tcb_info.empty() || o.qe_identity.empty() || o.pck_crl.empty()) {
-      return InvalidArgument("give --collateral-json, or --tcb-info, --qe-identity and --pck-crl");
+      return InvalidArgument("give --collateral-json, --pccs-url, or --tcb-info, --qe-identity and --pck-crl");
     }
     CollateralFiles f{o.tcb_info, o.qe_identity, o.pck_crl, o.root_crl, o.tcb_signing_cert};
     IC_ASSIGN_OR_RETURN(c, LoadCollateralFiles(f));
   }
   VerifyOptions vo;
-  if (!o.at.empty()) {
-    IC_ASSIGN_OR_RETURN(vo.time, ParseRfc3339(o.at).Wrap("--at"));
-  }
+  vo.time = at;
   if (!o.root_ca.empty()) {
     IC_ASSIGN_OR_RETURN(vo.root_ca_pem, fs::ReadFile(o.root_ca).Wrap("read --root-ca"));
   }

@@ -7,9 +7,10 @@
 //   o.at = "2025-07-19T10:01:17Z";
 //   IC_ASSIGN_OR_RETURN(std::string json, VerifyQuoteCommand(o));
 //
-// Collateral is either one dcap-qvl JSON (--collateral-json) or the Intel
-// PCS files (--tcb-info, --qe-identity, --pck-crl, optional --root-crl and
-// --tcb-signing-cert; Fortanix wrappers accepted too). --root-ca replaces the
+// Collateral is one dcap-qvl JSON (--collateral-json), the Intel PCS files
+// (--tcb-info, --qe-identity, --pck-crl, optional --root-crl and
+// --tcb-signing-cert; Fortanix wrappers accepted too), or fetched from a
+// PCS/PCCS (--pccs-url, attest/pccs.h) for the quote's FMSPC and PCK CA. --root-ca replaces the
 // built-in Intel SGX Root CA (e.g. with a test or simulated root). The
 // result is the verdict JSON plus "policy": "accepted"; any failure
 // (signature, chain, collateral, TCB, policy) is an error naming the reason.
@@ -28,6 +29,12 @@ struct VerifyQuoteOptions {
   std::string collateral_json;
   std::string tcb_info, qe_identity, pck_crl, root_crl, tcb_signing_cert;
   std::string root_ca;
+  // PCS/PCCS: base URL, API version, TLS CA file, skip TLS verification,
+  // on-disk cache directory.
+  std::string pccs_url;
+  int pccs_api_version = 4;
+  std::string pccs_ca, pccs_cache;
+  bool pccs_insecure = false;
   std::string at;      // RFC 3339; empty: now
   std::string policy;  // JSON policy file (attest/policy.h ParsePolicyJson)
   bool allow_debug = false;

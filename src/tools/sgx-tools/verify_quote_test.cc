@@ -3,7 +3,14 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <stdlib.h>
+
 #include "common/fs.h"
+#include "enclave/sgx/crypto.h"
+#include "enclave/sim/qe.h"
+#include "enclave/sim/sample.h"
+#include "enclave/sim/state.h"
+#include "tools/pccs-sim/server.h"
 
 namespace inclavare::sgx::tools {
 namespace {
@@ -47,6 +54,61 @@ TEST(VerifyQuoteCommand, PcsFilesAndExpiry) {
   r = VerifyQuoteCommand(o);
   ASSERT_FALSE(r.has_value());
   EXPECT_THAT(r.error().message(), HasSubstr("collateral expired"));
+}
+
+TEST(VerifyQuoteCommand, OneCollateralSourceOnly) {
+  VerifyQuoteOptions o;
+  o.quote = "/dev/null";
+  o.pccs_url = "http://127.0.0.1:1";
+  o.collateral_json = "c.json";
+  auto r = VerifyQuoteCommand(o);
+  ASSERT_FALSE(r.has_value());
+  EXPECT_THAT(r.error().message(), HasSubstr("one collateral source"));
+}
+
+// --pccs-url: a sim quote verified with collateral from pccs-sim, as a
+// verifier on SGX hardware fetches it from a PCCS.
+TEST(VerifyQuoteCommand, CollateralFromAPccs) {
+  char tmpl[] = "/tmp/verify_pccs.XXXXXX";
+  ASSERT_NE(mkdtemp(tmpl), nullptr);
+  const std::string root = tmpl, dir = root + "/sim";
+  ASSERT_TRUE(sim::State::Init(dir, {}));
+  auto state = sim::State::Load(dir);
+  ASSERT_TRUE(state) << state.error().ToString();
+  auto signer = RsaKey::Generate();
+  ASSERT_TRUE(signer);
+  auto app = sim::BuildSampleEnclave((*state)->keys(), *signer, {});
+  ASSERT_TRUE(app);
+  auto qe = sim::QuotingEnclave::Create(*state);
+  ASSERT_TRUE(qe);
+  auto report = app->CreateReport(*qe->GetTargetInfo(), ReportData{});
+  ASSERT_TRUE(report);
+  auto quote = qe->GetQuote(*report);
+  ASSERT_TRUE(quote);
+  ASSERT_TRUE(fs::WriteFile(root + "/quote.bin", std::string(quote->begin(), quote->end()), true));
+  auto server = pccs_sim::PccsSim::Start({.dir = dir});
+  ASSERT_TRUE(server) << server.error().ToString();
+
+  VerifyQuoteOptions o;
+  o.quote = root + "/quote.bin";
+  o.pccs_url = "http://127.0.0.1:" + std::to_string((*server)->port());
+  o.pccs_cache = root + "/cache";
+  o.root_ca = dir + "/root_ca.pem";
+  o.accept_sim_qe = true;
+  auto r = VerifyQuoteCommand(o);
+  ASSERT_TRUE(r.has_value()) << r.error().ToString();
+  EXPECT_THAT(*r, HasSubstr("\"status\": \"UpToDate\""));
+  EXPECT_TRUE(fs::Exists(o.pccs_cache));
+  // Still refused without the sim root.
+  o.root_ca.clear();
+  o.accept_sim_qe = false;
+  EXPECT_FALSE(VerifyQuoteCommand(o).has_value());
+  // The PCCS's API version is checked.
+  o.pccs_api_version = 5;
+  r = VerifyQuoteCommand(o);
+  ASSERT_FALSE(r.has_value());
+  EXPECT_THAT(r.error().message(), HasSubstr("must be 3 or 4"));
+  (void)fs::RemoveAll(root);
 }
 
 }  // namespace

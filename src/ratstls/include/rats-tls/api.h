@@ -77,9 +77,12 @@ typedef struct {
 	 * Intel SGX Root CA. */
 	const char *root_ca_file;
 	/* Collateral for DCAP quotes whose certificate carries no endorsements: a
-	 * dcap-qvl collateral JSON file, or a directory holding tcb_info.json,
+	 * dcap-qvl collateral JSON file, a directory holding tcb_info.json,
 	 * qe_identity.json, pck_platform_ca.crl.{der,pem} and optionally
-	 * root_ca.crl.{der,pem}, tcb_signing_chain.pem. */
+	 * root_ca.crl.{der,pem}, tcb_signing_chain.pem, or the base URL
+	 * ("https://..." / "http://...") of an Intel PCS or PCCS (API v4), from
+	 * which the collateral for each quote's FMSPC is fetched and cached until
+	 * its nextUpdate. */
 	const char *collateral;
 	/* The SIMULATED SGX platform's state directory (sgx-tools sim init):
 	 * attesters make sim evidence with it, and verifiers trust its root and

@@ -16,6 +16,8 @@ namespace inclavare::ratstls::verifiers {
 
 namespace {
 
+bool IsUrl(const std::string& s) { return s.rfind("https://", 0) == 0 || s.rfind("http://", 0) == 0; }
+
 bool IsDirectory(const std::string& path) {
   struct stat st {};
   return stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
@@ -67,6 +69,13 @@ Result<std::unique_ptr<DcapQuoteVerifier>> DcapQuoteVerifier::Create(const rats_
   // Only sim_dir makes sim quotes acceptable; they must still chain to the
   // anchors (the sim root unless root_ca_file names others).
   v->options_.accept_sim_qe = !st.sim_dir.empty();
+  if (IsUrl(st.collateral)) {
+    attest::PccsOptions po;
+    po.url = st.collateral;
+    IC_ASSIGN_OR_RETURN(attest::PccsClient client,
+                        attest::PccsClient::Create(po).Wrap("conf.ext.collateral (PCCS URL)"));
+    v->pccs_.emplace(std::move(client));
+  }
   return v;
 }
 
@@ -107,24 +116,43 @@ Result<const DcapQuoteVerifier::Cached*> DcapQuoteVerifier::ForConfigured() {
   return &*configured_;
 }
 
-Result<const DcapQuoteVerifier::Cached*> DcapQuoteVerifier::ForEndorsements(std::span<const uint8_t> e) {
-  const std::string_view key(reinterpret_cast<const char*>(e.data()), e.size());
-  for (auto it = by_endorsements_.begin(); it != by_endorsements_.end(); ++it) {
+const DcapQuoteVerifier::Cached* DcapQuoteVerifier::Find(std::list<Cached>& list, std::string_view key) {
+  for (auto it = list.begin(); it != list.end(); ++it) {
     if (it->key.size() != key.size() || it->key != key) continue;
     if (Stale(*it)) {
-      by_endorsements_.erase(it);
-      break;
+      list.erase(it);
+      return nullptr;
     }
-    by_endorsements_.splice(by_endorsements_.begin(), by_endorsements_, it);
-    return &by_endorsements_.front();
+    list.splice(list.begin(), list, it);
+    return &list.front();
   }
+  return nullptr;
+}
+
+const DcapQuoteVerifier::Cached* DcapQuoteVerifier::Insert(std::list<Cached>& list, Cached built) {
+  ++built_;
+  list.push_front(std::move(built));
+  while (list.size() > kMaxEndorsementVerifiers) list.pop_back();
+  return &list.front();
+}
+
+Result<const DcapQuoteVerifier::Cached*> DcapQuoteVerifier::ForEndorsements(std::span<const uint8_t> e) {
+  const std::string_view key(reinterpret_cast<const char*>(e.data()), e.size());
+  if (const Cached* hit = Find(by_endorsements_, key)) return hit;
   IC_ASSIGN_OR_RETURN(DcapEndorsements decoded, DecodeDcapEndorsements(e));
   IC_ASSIGN_OR_RETURN(attest::Collateral c, ToCollateral(decoded));
   IC_ASSIGN_OR_RETURN(Cached built, Build(c, std::string(key)).Wrap("collateral from the endorsements"));
-  ++built_;
-  by_endorsements_.push_front(std::move(built));
-  while (by_endorsements_.size() > kMaxEndorsementVerifiers) by_endorsements_.pop_back();
-  return &by_endorsements_.front();
+  return Insert(by_endorsements_, std::move(built));
+}
+
+Result<const DcapQuoteVerifier::Cached*> DcapQuoteVerifier::ForPccs(std::span<const uint8_t> quote) {
+  IC_ASSIGN_OR_RETURN(attest::CollateralQuery q, attest::CollateralQueryForQuote(quote));
+  const std::string key = std::string(q.tee == attest::PcsTee::kTdx ? "tdx/" : "sgx/") +
+                          std::string(reinterpret_cast<const char*>(q.fmspc.data()), q.fmspc.size()) + "/" + q.ca;
+  if (const Cached* hit = Find(by_pccs_, key)) return hit;
+  IC_ASSIGN_OR_RETURN(attest::Collateral c, pccs_->Fetch(q, settings_.Now()));
+  IC_ASSIGN_OR_RETURN(Cached built, Build(c, key).Wrap("collateral from " + settings_.collateral));
+  return Insert(by_pccs_, std::move(built));
 }
 
 Result<> DcapQuoteVerifier::Verify(std::span<const uint8_t> quote, std::span<const uint8_t> endorsements,
@@ -155,6 +183,8 @@ Result<> DcapQuoteVerifier::Verify(std::span<const uint8_t> quote, std::span<con
   const Cached* cached = nullptr;
   if (!endorsements.empty()) {
     IC_ASSIGN_OR_RETURN(cached, ForEndorsements(endorsements));
+  } else if (pccs_) {
+    IC_ASSIGN_OR_RETURN(cached, ForPccs(quote));
   } else {
     IC_ASSIGN_OR_RETURN(cached, ForConfigured());
   }

@@ -8,8 +8,12 @@
 //     endorsements extension): DecodeDcapEndorsements -> ToCollateral;
 //     verifiers are cached by the endorsement bytes (at most
 //     kMaxEndorsementVerifiers, least recently used evicted);
-//  2. settings.collateral: a dcap-qvl collateral JSON file, or a directory
-//     (LoadDcapEndorsementsDir);
+//  2. settings.collateral: a dcap-qvl collateral JSON file, a directory
+//     (LoadDcapEndorsementsDir), or the base URL of an Intel PCS/PCCS
+//     ("https://..." or "http://...", attest/pccs.h): the collateral for the
+//     quote's FMSPC and PCK CA is fetched (and cached until its nextUpdate);
+//     verifiers are kept per (TEE, FMSPC, CA), at most
+//     kMaxEndorsementVerifiers;
 //  3. <sim_dir>/collateral when the sim platform is configured;
 //  else the error "no collateral for the quote: ...".
 // Trust anchors: settings.root_ca_file; else, with sim_dir, the sim root
@@ -34,6 +38,7 @@
 #include <string>
 
 #include "attest/dcap_verify.h"
+#include "attest/pccs.h"
 #include "common/error.h"
 #include "ratstls/plugins/verifiers/common/verifier_util.h"
 
@@ -71,6 +76,10 @@ class DcapQuoteVerifier {
   Result<Cached> Build(const attest::Collateral& collateral, std::string key) const;
   Result<const Cached*> ForEndorsements(std::span<const uint8_t> endorsements);
   Result<const Cached*> ForConfigured();
+  Result<const Cached*> ForPccs(std::span<const uint8_t> quote);
+  // Looks key up in list (most recently used first), dropping a stale hit.
+  const Cached* Find(std::list<Cached>& list, std::string_view key);
+  const Cached* Insert(std::list<Cached>& list, Cached built);
   Result<attest::Collateral> ConfiguredCollateral() const;
 
   VerifierSettings settings_;
@@ -78,6 +87,8 @@ class DcapQuoteVerifier {
   attest::VerifyOptions options_;  // trust anchors and sim QE; time set per build
   std::optional<Cached> configured_;
   std::list<Cached> by_endorsements_;  // most recently used first
+  std::optional<attest::PccsClient> pccs_;  // when settings.collateral is a URL
+  std::list<Cached> by_pccs_;               // keyed by TEE, FMSPC and CA
   size_t built_ = 0;
 };
 

@@ -9,6 +9,7 @@
 
 #include "ratstls/plugins/verifiers/common/dcap_quote_verifier.h"
 #include "ratstls/plugins/verifiers/tests/verifier_test_util.h"
+#include "tools/pccs-sim/server.h"
 
 namespace inclavare::ratstls::testing {
 namespace {
@@ -277,6 +278,51 @@ TEST(SgxEcdsaVerifier, SimQuoteVerifiesOnlyWithSimDir) {
                            *EncodeDcapEndorsements(SgxCEndorsements()));
       EXPECT_NE(o.rc, 0);
     }
+  }
+}
+
+// conf.ext.collateral may name a PCS/PCCS: the collateral for the quote's
+// FMSPC is fetched from it (here pccs-sim, the sim platform's PCCS).
+TEST(SgxEcdsaVerifier, CollateralFromAPccsUrl) {
+  SimQuote q = MakeSimQuote(/*debug=*/false);
+  ASSERT_FALSE(q.quote.empty());
+  const std::string sim_dir = q.dir->path() + "/sim";
+  auto server = sgx::pccs_sim::PccsSim::Start({.dir = sim_dir});
+  ASSERT_TRUE(server) << server.error().ToString();
+  const std::string url = "http://127.0.0.1:" + std::to_string((*server)->port());
+  {
+    Settings s;
+    s.sim_dir = sim_dir;  // trust the sim root and QE ...
+    s.collateral = url;   // ... but take the collateral from the PCCS
+    Verifier v(Sgx(), s);
+    ASSERT_EQ(v.init_rc(), 0) << v.init_error();
+    for (int i = 0; i < 2; ++i) {
+      Outcome o = v.Verify(RATS_TLS_TAG_INTEL_TEE_QUOTE, q.quote);
+      ASSERT_EQ(o.rc, 0) << o.error;
+      EXPECT_STREQ(o.out.tcb_status, "UpToDate");
+      EXPECT_GT(o.out.valid_until, attest::NowUnix());
+    }
+  }
+  {
+    // A PCCS that serves nothing for this FMSPC: the error names the URL.
+    Settings s;
+    s.sim_dir = sim_dir;
+    s.collateral = url + "/nothing-here";
+    Verifier v(Sgx(), s);
+    ASSERT_EQ(v.init_rc(), 0) << v.init_error();
+    Outcome o = v.Verify(RATS_TLS_TAG_INTEL_TEE_QUOTE, q.quote);
+    EXPECT_NE(o.rc, 0);
+    EXPECT_THAT(o.error, HasSubstr(url + "/nothing-here/sgx/certification/v4/tcb"));
+    EXPECT_THAT(o.error, HasSubstr("HTTP 404"));
+  }
+  {
+    // With the PCCS but the built-in Intel root: still refused.
+    Settings s;
+    s.collateral = url;
+    Verifier v(Sgx(), s);
+    Outcome o = v.Verify(RATS_TLS_TAG_INTEL_TEE_QUOTE, q.quote);
+    EXPECT_EQ(o.rc, -EPERM);
+    EXPECT_THAT(o.error, HasSubstr("SIMULATED quoting enclave"));
   }
 }
 

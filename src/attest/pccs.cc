@@ -1,0 +1,380 @@
+#include "attest/pccs.h"
+
+#include <curl/curl.h>
+#include <openssl/x509.h>
+#include <sys/stat.h>
+
+#include <ctime>
+#include <map>
+#include <mutex>
+#include <nlohmann/json.hpp>
+
+#include "attest/pck.h"
+#include "attest/x509.h"
+#include "common/fs.h"
+#include "common/log.h"
+#include "enclave/sgx/hex.h"
+#include "enclave/sgx/primitives.h"
+#include "enclave/sgx/quote.h"
+
+namespace inclavare::attest {
+namespace {
+
+using json = nlohmann::json;
+
+// The kinds of document, for the cache's expiry and the error messages.
+enum class Doc { kTcbInfo, kQeIdentity, kPckCrl, kRootCaCrl };
+
+const char* DocName(Doc d) {
+  switch (d) {
+    case Doc::kTcbInfo: return "TCB Info";
+    case Doc::kQeIdentity: return "QE Identity";
+    case Doc::kPckCrl: return "PCK CRL";
+    case Doc::kRootCaCrl: return "Root CA CRL";
+  }
+  return "?";
+}
+
+struct Entry {
+  std::string body;
+  std::string issuer_chain;  // decoded PEM, may be empty
+  int64_t fetched_at = 0;    // real time
+  int64_t next_update = 0;   // from the document; 0 = unknown
+};
+
+struct CurlFree {
+  void operator()(CURL* c) const { curl_easy_cleanup(c); }
+};
+using CurlPtr = std::unique_ptr<CURL, CurlFree>;
+
+void GlobalInit() {
+  static std::once_flag once;
+  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+}
+
+std::string Printable(std::string_view s, size_t max) {
+  std::string out;
+  for (char c : s.substr(0, max)) out.push_back(c >= 0x20 && c < 0x7f ? c : ' ');
+  if (s.size() > max) out += "...";
+  return out;
+}
+
+int64_t Asn1TimeToUnix(const ASN1_TIME* t) {
+  std::tm tm{};
+  if (t == nullptr || ASN1_TIME_to_tm(t, &tm) != 1) return 0;
+  return static_cast<int64_t>(timegm(&tm));
+}
+
+// nextUpdate of a fetched document; 0 when it cannot be read (the entry is
+// then not cached, and the verifier reports what is wrong with it).
+int64_t NextUpdate(Doc doc, const std::string& body) {
+  if (doc == Doc::kTcbInfo || doc == Doc::kQeIdentity) {
+    auto raw = RawJsonMember(body, doc == Doc::kTcbInfo ? "tcbInfo" : "enclaveIdentity");
+    if (!raw) return 0;
+    json j = json::parse(*raw, nullptr, /*allow_exceptions=*/false);
+    if (!j.is_object() || !j.contains("nextUpdate") || !j["nextUpdate"].is_string()) return 0;
+    auto t = ParseRfc3339(j["nextUpdate"].get<std::string>());
+    return t ? *t : 0;
+  }
+  auto unwrapped = UnwrapCrl(body);
+  if (!unwrapped) return 0;
+  auto crl = ParseCrl(*unwrapped);
+  if (!crl) return 0;
+  return Asn1TimeToUnix(X509_CRL_get0_nextUpdate(crl->get()));
+}
+
+struct Response {
+  long status = 0;
+  std::string body;
+  std::string issuer_chain;  // raw header value
+  bool too_large = false;
+  size_t limit = 0;
+};
+
+size_t OnBody(char* data, size_t size, size_t n, void* user) {
+  auto* r = static_cast<Response*>(user);
+  size_t len = size * n;
+  if (r->body.size() + len > r->limit) {
+    r->too_large = true;
+    return 0;  // aborts the transfer with CURLE_WRITE_ERROR
+  }
+  r->body.append(data, len);
+  return len;
+}
+
+}  // namespace
+
+Result<std::string> PercentDecode(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '%') {
+      out.push_back(text[i]);
+      continue;
+    }
+    if (i + 2 >= text.size()) {
+      return InvalidArgument("URL-encoded text: '%' at offset " + std::to_string(i) + " without two hex digits");
+    }
+    auto digit = [](char c) -> int {
+      if (c >= '0' && c <= '9') return c - '0';
+      if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+      if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+      return -1;
+    };
+    int hi = digit(text[i + 1]), lo = digit(text[i + 2]);
+    if (hi < 0 || lo < 0) {
+      return InvalidArgument("URL-encoded text: bad escape '" + std::string(text.substr(i, 3)) + "' at offset " +
+                             std::to_string(i));
+    }
+    out.push_back(static_cast<char>(hi * 16 + lo));
+    i += 2;
+  }
+  return out;
+}
+
+Result<CollateralQuery> CollateralQueryForQuote(std::span<const uint8_t> quote) {
+  IC_ASSIGN_OR_RETURN(sgx::QuoteView view, sgx::ParseQuote(quote));
+  IC_ASSIGN_OR_RETURN(std::string_view pem, view.PckChainPem());
+  IC_ASSIGN_OR_RETURN(std::vector<X509Ptr> chain, ParseCertChain(pem).Wrap("quote: PCK certificate chain"));
+  if (chain.empty()) return InvalidArgument("quote: empty PCK certificate chain");
+  X509* leaf = chain.front().get();
+  IC_ASSIGN_OR_RETURN(PckInfo info, ParsePckExtensions(leaf).Wrap("quote: PCK certificate"));
+  CollateralQuery q;
+  q.tee = view.is_tdx() ? PcsTee::kTdx : PcsTee::kSgx;
+  q.fmspc = info.fmspc;
+  char cn[256] = "";
+  int n = X509_NAME_get_text_by_NID(X509_get_issuer_name(leaf), NID_commonName, cn, sizeof cn);
+  std::string issuer = n > 0 ? std::string(cn, static_cast<size_t>(n)) : std::string();
+  if (issuer.find("Platform CA") != std::string::npos) {
+    q.ca = "platform";
+  } else if (issuer.find("Processor CA") != std::string::npos) {
+    q.ca = "processor";
+  } else {
+    return InvalidArgument("quote: PCK certificate issuer \"" + issuer +
+                           "\" names neither a PCK Platform CA nor a PCK Processor CA");
+  }
+  return q;
+}
+
+struct PccsClient::State {
+  PccsOptions options;
+  std::mutex mu;
+  CurlPtr curl;                          // GUARDED_BY(mu), reused: keeps the connection
+  std::map<std::string, Entry> memory;   // GUARDED_BY(mu)
+  Stats stats;                           // GUARDED_BY(mu)
+
+  std::string Prefix(PcsTee tee) const {
+    std::string base = options.url;
+    while (!base.empty() && base.back() == '/') base.pop_back();
+    return base + (tee == PcsTee::kTdx ? "/tdx" : "/sgx") + "/certification/v" + std::to_string(options.api_version);
+  }
+
+  std::string CachePath(const std::string& url) const {
+    auto digest = sgx::Sha256(std::span(reinterpret_cast<const uint8_t*>(url.data()), url.size()));
+    return fs::Join(options.cache_dir, sgx::HexEncode(digest ? std::span<const uint8_t>(*digest)
+                                                              : std::span<const uint8_t>()) +
+                                           ".json");
+  }
+
+  bool Fresh(const Entry& e, int64_t now) const {
+    int64_t real_now = NowUnix();
+    if (e.next_update == 0) return false;
+    if (real_now - e.fetched_at >= options.max_cache_age || real_now < e.fetched_at) return false;
+    return now < e.next_update;
+  }
+
+  std::optional<Entry> ReadDisk(const std::string& url) const {
+    auto text = fs::ReadFile(CachePath(url));
+    if (!text) return std::nullopt;
+    json j = json::parse(*text, nullptr, false);
+    if (!j.is_object() || j.value("url", "") != url) return std::nullopt;
+    auto body = sgx::HexDecode(j.value("body_hex", ""));
+    if (!body || !j.contains("fetched_at") || !j["fetched_at"].is_number_integer() || !j.contains("next_update") ||
+        !j["next_update"].is_number_integer()) {
+      return std::nullopt;
+    }
+    Entry e;
+    e.body.assign(body->begin(), body->end());
+    e.issuer_chain = j.value("issuer_chain", "");
+    e.fetched_at = j["fetched_at"].get<int64_t>();
+    e.next_update = j["next_update"].get<int64_t>();
+    return e;
+  }
+
+  void WriteDisk(const std::string& url, const Entry& e) const {
+    json j = {{"url", url},
+              {"fetched_at", e.fetched_at},
+              {"next_update", e.next_update},
+              {"issuer_chain", e.issuer_chain},
+              {"body_hex", sgx::HexEncode(std::span(reinterpret_cast<const uint8_t*>(e.body.data()), e.body.size()))}};
+    if (auto r = fs::WriteFileAtomic(CachePath(url), j.dump(), 0644); !r) {
+      IC_LOG(Warn, "PCCS cache: {}", r.error().ToString());
+    }
+  }
+
+  Result<Response> Get(const std::string& url, const char* chain_header, const char* chain_header_v3) {
+    if (!curl) {
+      curl.reset(curl_easy_init());
+      if (!curl) return Error(ErrorCode::kInternal, "curl_easy_init failed");
+    }
+    CURL* c = curl.get();
+    curl_easy_reset(c);
+    Response r;
+    r.limit = options.max_response_bytes;
+    char err[CURL_ERROR_SIZE] = "";
+    curl_easy_setopt(c, CURLOPT_URL, url.c_str());
+    curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
+    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, options.timeout_ms);
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, std::min(options.timeout_ms, 10000L));
+    curl_easy_setopt(c, CURLOPT_USERAGENT, "inclavare-attest-pccs/1");
+    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, err);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, &OnBody);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &r);
+    if (!options.ca_file.empty()) curl_easy_setopt(c, CURLOPT_CAINFO, options.ca_file.c_str());
+    if (options.insecure) {
+      curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
+      curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
+    }
+    CURLcode rc = curl_easy_perform(c);
+    if (r.too_large) {
+      return InvalidArgument("GET " + url + ": response exceeds " + std::to_string(r.limit) + " bytes");
+    }
+    if (rc != CURLE_OK) {
+      return Error(ErrorCode::kUnavailable,
+                   "GET " + url + ": " + (err[0] != '\0' ? std::string(err) : std::string(curl_easy_strerror(rc))));
+    }
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.status);
+    for (const char* name : {chain_header, chain_header_v3}) {
+      if (name == nullptr) continue;
+      struct curl_header* h = nullptr;
+      if (curl_easy_header(c, name, 0, CURLH_HEADER, -1, &h) == CURLHE_OK && h != nullptr) {
+        r.issuer_chain = h->value;
+        break;
+      }
+    }
+    return r;
+  }
+
+  // The document at url, from the cache or the server. A 404 is NotFound.
+  Result<Entry> Document(const std::string& url, Doc doc, int64_t now, const char* chain_header = nullptr,
+                         const char* chain_header_v3 = nullptr) {
+    if (auto it = memory.find(url); it != memory.end() && Fresh(it->second, now)) {
+      ++stats.memory_hits;
+      return it->second;
+    }
+    if (!options.cache_dir.empty()) {
+      if (auto e = ReadDisk(url); e && Fresh(*e, now)) {
+        ++stats.disk_hits;
+        memory[url] = *e;
+        return *e;
+      }
+    }
+    ++stats.http_requests;
+    IC_ASSIGN_OR_RETURN(Response r, Get(url, chain_header, chain_header_v3));
+    if (r.status != 200) {
+      std::string msg = std::string(DocName(doc)) + ": GET " + url + ": HTTP " + std::to_string(r.status);
+      if (!r.body.empty()) msg += ": " + Printable(r.body, 200);
+      return Error(r.status == 404 ? ErrorCode::kNotFound : ErrorCode::kUnavailable, msg);
+    }
+    Entry e;
+    e.body = std::move(r.body);
+    if (chain_header != nullptr) {
+      if (r.issuer_chain.empty()) {
+        return InvalidArgument(std::string(DocName(doc)) + ": GET " + url + ": no " + chain_header + " header");
+      }
+      IC_ASSIGN_OR_RETURN(e.issuer_chain, PercentDecode(r.issuer_chain).Wrap(std::string(DocName(doc)) +
+                                                                             ": " + chain_header + " header"));
+    }
+    e.fetched_at = NowUnix();
+    e.next_update = NextUpdate(doc, e.body);
+    if (e.next_update != 0) {
+      memory[url] = e;
+      if (!options.cache_dir.empty()) WriteDisk(url, e);
+    }
+    return e;
+  }
+};
+
+Result<PccsClient> PccsClient::Create(const PccsOptions& options) {
+  if (options.url.rfind("https://", 0) != 0 && options.url.rfind("http://", 0) != 0) {
+    return InvalidArgument("PCCS URL \"" + options.url + "\": must start with https:// or http://");
+  }
+  if (options.api_version != 3 && options.api_version != 4) {
+    return InvalidArgument("PCCS API version " + std::to_string(options.api_version) + ": must be 3 or 4");
+  }
+  if (!options.update.empty() && options.update != "early" && options.update != "standard") {
+    return InvalidArgument("PCCS update \"" + options.update + "\": must be early or standard");
+  }
+  if (!options.update.empty() && options.api_version < 4) {
+    return InvalidArgument("PCCS update parameter needs API version 4");
+  }
+  if (options.max_cache_age < 0) return InvalidArgument("PCCS max cache age must not be negative");
+  if (!options.ca_file.empty() && !fs::Exists(options.ca_file)) {
+    return InvalidArgument("PCCS CA file " + options.ca_file + ": does not exist");
+  }
+  if (!options.cache_dir.empty()) IC_TRY(fs::MkdirAll(options.cache_dir, 0700).Wrap("PCCS cache directory"));
+  GlobalInit();
+  PccsClient c;
+  c.state_ = std::make_unique<State>();
+  c.state_->options = options;
+  return c;
+}
+
+Result<Collateral> PccsClient::Fetch(const CollateralQuery& query) { return Fetch(query, NowUnix()); }
+
+Result<Collateral> PccsClient::Fetch(const CollateralQuery& query, int64_t now) {
+  if (query.ca != "platform" && query.ca != "processor") {
+    return InvalidArgument("PCK CA \"" + query.ca + "\": must be platform or processor");
+  }
+  State& s = *state_;
+  std::lock_guard lock(s.mu);
+  const bool v4 = s.options.api_version >= 4;
+  const std::string update = s.options.update.empty() ? "" : "update=" + s.options.update;
+  const std::string tee_prefix = s.Prefix(query.tee);
+  const std::string sgx_prefix = s.Prefix(PcsTee::kSgx);
+  std::string fmspc = sgx::HexEncode(query.fmspc);
+  for (char& ch : fmspc) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+
+  Collateral c;
+  std::string tcb_url = tee_prefix + "/tcb?fmspc=" + fmspc + (update.empty() ? "" : "&" + update);
+  IC_ASSIGN_OR_RETURN(Entry tcb, s.Document(tcb_url, Doc::kTcbInfo, now,
+                                            v4 ? "TCB-Info-Issuer-Chain" : "SGX-TCB-Info-Issuer-Chain",
+                                            v4 ? "SGX-TCB-Info-Issuer-Chain" : nullptr));
+  IC_ASSIGN_OR_RETURN(c.tcb_info, ParseSignedDocument(tcb.body, "tcbInfo").Wrap("TCB Info from " + tcb_url));
+  c.tcb_info.issuer_chain = tcb.issuer_chain;
+
+  std::string qe_url = tee_prefix + "/qe/identity" + (update.empty() ? "" : "?" + update);
+  IC_ASSIGN_OR_RETURN(Entry qe, s.Document(qe_url, Doc::kQeIdentity, now, "SGX-Enclave-Identity-Issuer-Chain"));
+  IC_ASSIGN_OR_RETURN(c.qe_identity,
+                      ParseSignedDocument(qe.body, "enclaveIdentity").Wrap("QE Identity from " + qe_url));
+  c.qe_identity.issuer_chain = qe.issuer_chain;
+
+  std::string crl_url = sgx_prefix + "/pckcrl?ca=" + query.ca + "&encoding=der";
+  IC_ASSIGN_OR_RETURN(Entry crl, s.Document(crl_url, Doc::kPckCrl, now));
+  IC_ASSIGN_OR_RETURN(c.pck_crl, UnwrapCrl(crl.body).Wrap("PCK CRL from " + crl_url));
+
+  std::string root_url = sgx_prefix + "/rootcacrl";
+  auto root = s.Document(root_url, Doc::kRootCaCrl, now);
+  if (root) {
+    IC_ASSIGN_OR_RETURN(c.root_ca_crl, UnwrapCrl(root->body).Wrap("Root CA CRL from " + root_url));
+  } else if (root.error().code() != ErrorCode::kNotFound) {
+    return root.error();
+  } else {
+    IC_LOG(Debug, "PCCS: {} has no rootcacrl endpoint (Intel PCS); the Root CA CRL stays unset", s.options.url);
+  }
+  return c;
+}
+
+PccsClient::Stats PccsClient::stats() const {
+  std::lock_guard lock(state_->mu);
+  return state_->stats;
+}
+
+PccsClient::PccsClient(PccsClient&&) noexcept = default;
+PccsClient& PccsClient::operator=(PccsClient&&) noexcept = default;
+PccsClient::~PccsClient() = default;
+
+}  // namespace inclavare::attest
