@@ -209,6 +209,9 @@ Result<Key128> Enclave::GetKey(const KeyRequest& req) const {
   d.key_policy = req.key_policy;
   d.key_id = req.key_id;
   d.owner_epoch = platform_.owner_epoch;
+  d.attribute_mask = req.attribute_mask;
+  d.misc_mask = ~req.misc_mask;
+  IC_ASSIGN_OR_RETURN(d.seal_key_fuses, SealKeyFuses(platform_));
   if (req.key_policy & kKeyPolicyMrEnclave) d.mr_enclave = identity_.mr_enclave;
   if (req.key_policy & kKeyPolicyMrSigner) d.mr_signer = identity_.mr_signer;
   if (!(req.key_policy & kKeyPolicyNoIsvProdId)) d.isv_prod_id = identity_.isv_prod_id;

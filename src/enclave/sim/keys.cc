@@ -25,6 +25,7 @@ Result<Key128> DeriveReportKey(const PlatformKeys& keys, const TargetInfo& targe
   d.misc_select = target.misc_select;
   d.config_id = target.config_id;
   d.config_svn = target.config_svn;
+  IC_ASSIGN_OR_RETURN(d.seal_key_fuses, SealKeyFuses(keys));
   return DeriveKey(keys, d);
 }
 

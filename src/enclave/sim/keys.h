@@ -13,9 +13,9 @@
 // KEYREQUEST and the SDM's derivation buffer. Which fields are filled:
 //
 //   REPORT key  (EREPORT for a target, or EGETKEY(REPORT) inside the target):
-//     key_name=REPORT, owner_epoch, cpu_svn (the platform's current CPUSVN),
-//     key_id (REPORT.KEYID), and of the TARGET enclave: mr_enclave,
-//     attributes, misc_select, config_id, config_svn. Nothing about the
+//     key_name=REPORT, owner_epoch, the seal fuses, cpu_svn (the platform's
+//     current CPUSVN), key_id (REPORT.KEYID), and of the TARGET enclave:
+//     mr_enclave, attributes, misc_select, config_id, config_svn. Nothing about the
 //     reporting enclave: any enclave on the platform can MAC for any target,
 //     only the target can check the MAC.
 //   SEAL key    (EGETKEY(SEAL)):
@@ -24,8 +24,9 @@
 //     derivable, newer ones do not), key_id, mr_enclave if policy MRENCLAVE,
 //     mr_signer if policy MRSIGNER, isv_prod_id unless NOISVPRODID,
 //     attributes & (request mask | INIT | DEBUG) (so a debug enclave never
-//     shares seal keys with a production one), misc_select & misc_mask,
-//     config_id/config_svn if policy CONFIGID, isv_family_id /
+//     shares seal keys with a production one) and the request's
+//     attribute_mask itself, misc_select & misc_mask and ~misc_mask, the seal
+//     fuses, config_id/config_svn if policy CONFIGID, isv_family_id /
 //     isv_ext_prod_id if those policies are set.
 //   PROVISION / PROVISION_SEAL key  (EGETKEY; the enclave needs the
 //     PROVISIONKEY attribute): key_name, cpu_svn and isv_svn FROM THE REQUEST
@@ -42,9 +43,8 @@
 //   KEYPOLICY is ignored for every key but SEAL, as on hardware.
 //
 // The "seal key fuses" (SEAL_KEY_FUSES) are a 128-bit value derived from the
-// platform secret (SealKeyFuses below). REPORT and SEAL keys of the sim
-// platform do not bind them (their derivation predates these fields and is
-// kept, so existing sealed data stays readable).
+// platform secret (SealKeyFuses below). Every key but PROVISION binds them,
+// as the SDM's EGETKEY/EREPORT pseudocode does.
 //
 // Fields not bound are zero. Binding the owner epoch means re-running
 // `sgx-tools sim init` (new secret, new epoch) invalidates every sealed blob,
@@ -87,9 +87,9 @@ struct __attribute__((packed)) KeyDerivation {
   ConfigId config_id;
   IsvFamilyId isv_family_id;
   IsvExtProdId isv_ext_prod_id;
-  Attributes attribute_mask;               // PROVISION keys: KEYREQUEST.ATTRIBUTEMASK
-  MiscSelect misc_mask;                    // PROVISION keys: ~KEYREQUEST.MISCMASK
-  std::array<uint8_t, 16> seal_key_fuses;  // PROVISION_SEAL, EINITTOKEN
+  Attributes attribute_mask;               // SEAL, PROVISION keys: KEYREQUEST.ATTRIBUTEMASK
+  MiscSelect misc_mask;                    // SEAL, PROVISION keys: ~KEYREQUEST.MISCMASK
+  std::array<uint8_t, 16> seal_key_fuses;  // all keys but PROVISION
   uint8_t reserved3[12];
 };
 static_assert(sizeof(KeyDerivation) == 320);

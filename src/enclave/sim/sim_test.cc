@@ -266,6 +266,59 @@ TEST_F(SimTest, ReportMacIsCmacUnderDerivedKey) {
   EXPECT_EQ(*mac, report->mac);
 }
 
+// What the REPORT key binds (keys.h): rebuilt here field by field, it MACs
+// the report; without the seal fuses (the SDM binds them) it does not.
+TEST_F(SimTest, ReportKeyBindsTheSealFuses) {
+  Enclave app = App();
+  QuotingEnclave qe = Qe();
+  auto report = app.CreateReport(*qe.GetTargetInfo(), ReportData{});
+  ASSERT_TRUE(report);
+  const TargetInfo target = *qe.GetTargetInfo();
+  KeyDerivation d{};
+  d.key_name = static_cast<uint16_t>(KeyName::kReport);
+  d.cpu_svn = state().keys().cpu_svn;
+  d.owner_epoch = state().keys().owner_epoch;
+  d.key_id = report->key_id;
+  d.mr_enclave = target.mr_enclave;
+  d.attributes = target.attributes;
+  d.misc_select = target.misc_select;
+  d.config_id = target.config_id;
+  d.config_svn = target.config_svn;
+  auto unfused = DeriveKey(state().keys(), d);
+  ASSERT_TRUE(unfused);
+  EXPECT_NE(*AesCmac(*unfused, Bytes(report->body)), report->mac);
+  d.seal_key_fuses = *SealKeyFuses(state().keys());
+  auto key = DeriveKey(state().keys(), d);
+  ASSERT_TRUE(key);
+  EXPECT_EQ(*AesCmac(*key, Bytes(report->body)), report->mac);
+}
+
+// The SEAL key binds the request's ATTRIBUTEMASK and MISCMASK themselves,
+// not only the attributes they select (SDM EGETKEY: ATTRIBUTESMASK,
+// MISCMASK := ~KEYREQUEST.MISCMASK): two masks that select the same set
+// bits of this enclave still give different keys.
+TEST_F(SimTest, SealKeyBindsTheMasks) {
+  Enclave app = App();
+  KeyRequest req{};
+  req.key_name = static_cast<uint16_t>(KeyName::kSeal);
+  req.key_policy = kKeyPolicyMrSigner;
+  req.attribute_mask = {kAttrInit | kAttrDebug | kAttrMode64Bit, kXfrmLegacy};
+  req.misc_mask = 0;
+  auto base = app.GetKey(req);
+  ASSERT_TRUE(base) << base.error().ToString();
+  EXPECT_EQ(*app.GetKey(req), *base);  // deterministic
+  KeyRequest other = req;
+  other.attribute_mask.flags |= kAttrProvisionKey;  // a bit the enclave does not have
+  auto k = app.GetKey(other);
+  ASSERT_TRUE(k);
+  EXPECT_NE(*k, *base);
+  other = req;
+  other.misc_mask = 0x1;  // MISCSELECT is 0: selects nothing, but is bound
+  k = app.GetKey(other);
+  ASSERT_TRUE(k);
+  EXPECT_NE(*k, *base);
+}
+
 TEST(CmacTest, Rfc4493Vector) {
   // RFC 4493 section 4, example 2 (16-byte message).
   auto key = HexDecodeFixed<16>("2b7e151628aed2a6abf7158809cf4f3c");
