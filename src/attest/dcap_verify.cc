@@ -38,12 +38,6 @@ Result<std::vector<X509Ptr>> Roots(const VerifyOptions& o) {
   return ParseCertChain(o.root_ca_pem).Wrap("trust anchor");
 }
 
-Result<int64_t> AsnTime(const ASN1_TIME* t) {
-  std::tm tm{};
-  if (!t || ASN1_TIME_to_tm(t, &tm) != 1) return InvalidArgument("bad ASN.1 time");
-  return static_cast<int64_t>(timegm(&tm));
-}
-
 Result<> CheckWindow(const std::string& what, int64_t from, int64_t until, const char* from_name,
                      const char* until_name, int64_t time) {
   if (time > until) {
@@ -61,8 +55,8 @@ Result<> CheckWindow(const std::string& what, int64_t from, int64_t until, const
 
 Result<> CheckCrlWindow(const std::string& what, const std::string& crl_text, int64_t time) {
   IC_ASSIGN_OR_RETURN(X509CrlPtr crl, ParseCrl(crl_text).Wrap(what));
-  IC_ASSIGN_OR_RETURN(int64_t from, AsnTime(X509_CRL_get0_lastUpdate(crl.get())));
-  IC_ASSIGN_OR_RETURN(int64_t until, AsnTime(X509_CRL_get0_nextUpdate(crl.get())));
+  IC_ASSIGN_OR_RETURN(int64_t from, Asn1TimeToUnix(X509_CRL_get0_lastUpdate(crl.get())));
+  IC_ASSIGN_OR_RETURN(int64_t until, Asn1TimeToUnix(X509_CRL_get0_nextUpdate(crl.get())));
   return CheckWindow(what, from, until, "thisUpdate", "nextUpdate", time);
 }
 

@@ -1,15 +1,14 @@
 #include "attest/pccs.h"
 
 #include <curl/curl.h>
-#include <openssl/x509.h>
 #include <sys/stat.h>
 
-#include <ctime>
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
 
 #include "attest/pck.h"
+#include "attest/tcb.h"
 #include "attest/x509.h"
 #include "common/fs.h"
 #include "common/log.h"
@@ -59,28 +58,24 @@ std::string Printable(std::string_view s, size_t max) {
   return out;
 }
 
-int64_t Asn1TimeToUnix(const ASN1_TIME* t) {
-  std::tm tm{};
-  if (t == nullptr || ASN1_TIME_to_tm(t, &tm) != 1) return 0;
-  return static_cast<int64_t>(timegm(&tm));
-}
-
 // nextUpdate of a fetched document; 0 when it cannot be read (the entry is
 // then not cached, and the verifier reports what is wrong with it).
 int64_t NextUpdate(Doc doc, const std::string& body) {
   if (doc == Doc::kTcbInfo || doc == Doc::kQeIdentity) {
-    auto raw = RawJsonMember(body, doc == Doc::kTcbInfo ? "tcbInfo" : "enclaveIdentity");
+    const bool tcb = doc == Doc::kTcbInfo;
+    auto raw = RawJsonMember(body, tcb ? "tcbInfo" : "enclaveIdentity");
     if (!raw) return 0;
-    json j = json::parse(*raw, nullptr, /*allow_exceptions=*/false);
-    if (!j.is_object() || !j.contains("nextUpdate") || !j["nextUpdate"].is_string()) return 0;
-    auto t = ParseRfc3339(j["nextUpdate"].get<std::string>());
-    return t ? *t : 0;
+    if (tcb) {
+      auto t = ParseTcbInfo(*raw);
+      return t ? t->next_update : 0;
+    }
+    auto q = ParseEnclaveIdentity(*raw);
+    return q ? q->next_update : 0;
   }
   auto unwrapped = UnwrapCrl(body);
   if (!unwrapped) return 0;
-  auto crl = ParseCrl(*unwrapped);
-  if (!crl) return 0;
-  return Asn1TimeToUnix(X509_CRL_get0_nextUpdate(crl->get()));
+  auto t = CrlNextUpdate(*unwrapped);
+  return t ? *t : 0;
 }
 
 struct Response {

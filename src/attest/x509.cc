@@ -169,6 +169,17 @@ X509Ptr DupCert(X509* cert) {
   return X509Ptr(cert);
 }
 
+Result<int64_t> Asn1TimeToUnix(const ASN1_TIME* t) {
+  std::tm tm{};
+  if (t == nullptr || ASN1_TIME_to_tm(t, &tm) != 1) return InvalidArgument("bad ASN.1 time");
+  return static_cast<int64_t>(timegm(&tm));
+}
+
+Result<int64_t> CrlNextUpdate(std::string_view der_or_pem) {
+  IC_ASSIGN_OR_RETURN(X509CrlPtr crl, ParseCrl(der_or_pem));
+  return Asn1TimeToUnix(X509_CRL_get0_nextUpdate(crl.get())).Wrap("CRL nextUpdate");
+}
+
 std::string SubjectName(X509* cert) {
   char buf[256];
   X509_NAME* name = X509_get_subject_name(cert);

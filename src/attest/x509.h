@@ -54,6 +54,10 @@ Result<std::vector<X509Ptr>> ParseCertChain(std::string_view pem_or_der);
 Result<X509Ptr> ParseCert(std::string_view pem_or_der);
 // A CRL in DER or PEM.
 Result<X509CrlPtr> ParseCrl(std::string_view der_or_pem);
+// An ASN.1 UTCTime/GeneralizedTime as Unix seconds.
+Result<int64_t> Asn1TimeToUnix(const ASN1_TIME* t);
+// The nextUpdate of a CRL (DER or PEM).
+Result<int64_t> CrlNextUpdate(std::string_view der_or_pem);
 X509Ptr DupCert(X509* cert);
 std::string SubjectName(X509* cert);
 

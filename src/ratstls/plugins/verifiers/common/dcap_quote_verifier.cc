@@ -29,12 +29,8 @@ void Earliest(int64_t& acc, int64_t t) {
 
 int64_t CrlNextUpdate(const std::string& crl) {
   if (crl.empty()) return 0;
-  auto c = attest::ParseCrl(crl);
-  if (!c) return 0;
-  const ASN1_TIME* t = X509_CRL_get0_nextUpdate(c->get());
-  struct tm tm {};
-  if (!t || ASN1_TIME_to_tm(t, &tm) != 1) return 0;
-  return static_cast<int64_t>(timegm(&tm));
+  auto t = attest::CrlNextUpdate(crl);
+  return t ? *t : 0;
 }
 
 Result<attest::Collateral> FromDirectory(const std::string& dir) {
