@@ -233,8 +233,12 @@ struct PccsClient::State {
       curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
       curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
     }
+    curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(r.limit));
     CURLcode rc = curl_easy_perform(c);
-    if (r.too_large) {
+    // The handle outlives this frame: drop the pointers into it.
+    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, nullptr);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, nullptr);
+    if (r.too_large || rc == CURLE_FILESIZE_EXCEEDED) {
       return InvalidArgument("GET " + url + ": response exceeds " + std::to_string(r.limit) + " bytes");
     }
     if (rc != CURLE_OK) {

@@ -506,10 +506,10 @@ TEST_F(PccsSimStartTest, BinaryServesAndStopsOnSigterm) {
             port_file.c_str(), nullptr);
     ::_exit(127);
   }
-  // Wait for the port file (bounded: fails after ~10 s; no timing assertion
+  // Wait for the port file (bounded: fails after ~30 s; no timing assertion
   // otherwise). It is written atomically once the server listens.
   Result<std::string> port = NotFound("not started");
-  for (int i = 0; i < 200 && !port; ++i) {
+  for (int i = 0; i < 600 && !port; ++i) {
     port = fs::ReadFile(port_file);
     if (!port) std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
