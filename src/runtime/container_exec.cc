@@ -95,6 +95,7 @@ bool SameNamespace(pid_t pid, const char* name) {
 struct ChildContext {
   const oci::Process* process;
   const SeccompProgram* seccomp;
+  const oci::Linux* linux;  // linux.personality applies to exec'd processes too
   int pidfd;
   int setns_flags;
   bool in_user_ns;
@@ -116,6 +117,7 @@ struct ChildContext {
     if (c.setns_flags && ::setns(c.pidfd, c.setns_flags) != 0) return ErrnoError("join the container's namespaces");
     ::close(c.pidfd);
     if (::setsid() < 0) return ErrnoError("setsid");
+    if (c.linux) IC_TRY(ApplyPersonality(*c.linux));
     if (c.process->terminal) {
       IC_ASSIGN_OR_RETURN(UniqueFd master, internal::SetupConsole(*c.process, c.console_socket_fd));
       if (c.console_to_parent) IC_TRY(c.sync->Send(SyncType::kConsole, "", 0, master.Get()));
@@ -239,7 +241,8 @@ Result<int> Exec(const GlobalOptions& g, const ExecOptions& o) {
     }
     if (::setns(pidfd.Get(), parent_flags) != 0) return ErrnoError("join the container's pid namespace");
   }
-  ChildContext cc{&proc, seccomp ? &*seccomp : nullptr, pidfd.Get(), child_flags, in_user_ns,
+  ChildContext cc{&proc, seccomp ? &*seccomp : nullptr, spec.linux ? &*spec.linux : nullptr, pidfd.Get(),
+                  child_flags, in_user_ns,
                   console_sock.Get(), proc.terminal && o.console_socket.empty(), o.preserve_fds, &pair.second};
   pid_t pid = internal::Clone3(0);
   if (pid == 0) {

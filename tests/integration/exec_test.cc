@@ -93,6 +93,16 @@ TEST_F(ExecTest, ArgsWithSpacesIntact) {
   EXPECT_EQ(r.out, "a b| c ||");
 }
 
+TEST_F(ExecTest, PersonalityAppliesToExec) {
+  if (UnderTestIsRunc()) GTEST_SKIP() << "runc 1.1.5 predates linux.personality (runc 1.2 applies it to exec too)";
+  Bundle b = NewBundle();
+  b.spec["linux"]["personality"] = {{"domain", "LINUX32"}};
+  std::string id = Start(b);
+  ProcResult r = Exec(id, {}, {"/bin/uname", "-m"});
+  EXPECT_EQ(r.exit_code, 0) << r.Describe();
+  EXPECT_EQ(r.out, "i686\n");
+}
+
 TEST_F(ExecTest, EnvCwdUser) {
   Bundle b = NewBundle();
   std::string id = Start(b);

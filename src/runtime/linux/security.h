@@ -17,7 +17,8 @@ namespace inclavare::runtime {
 Result<> CheckUnsupportedProcessFields(const oci::Process& process);
 Result<> CheckUnsupportedLinuxFields(const oci::Linux& linux);
 
-// personality(2) with PER_LINUX or PER_LINUX32 (linux.personality.domain);
+// personality(2) with PER_LINUX or PER_LINUX32 (linux.personality.domain),
+// for the init and for every exec'd process (as runc 1.2);
 // nothing when absent.
 Result<> ApplyPersonality(const oci::Linux& linux);
 
