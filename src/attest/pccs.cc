@@ -1,16 +1,24 @@
 #include "attest/pccs.h"
 
 #include <curl/curl.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 
+#include <cctype>
+#include <charconv>
+#include <chrono>
+#include <cstdlib>
 #include <map>
+#include <optional>
 #include <mutex>
+#include <thread>
 #include <nlohmann/json.hpp>
 
 #include "attest/pck.h"
 #include "attest/tcb.h"
 #include "attest/x509.h"
 #include "common/fs.h"
+#include "common/unique_fd.h"
 #include "common/log.h"
 #include "enclave/sgx/hex.h"
 #include "enclave/sgx/primitives.h"
@@ -97,7 +105,171 @@ size_t OnBody(char* data, size_t size, size_t n, void* user) {
   return len;
 }
 
+// What a later attempt may cure, as curl's --retry sees it.
+bool TransientCurl(CURLcode rc) {
+  switch (rc) {
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_COULDNT_CONNECT:
+    case CURLE_OPERATION_TIMEDOUT:
+    case CURLE_SEND_ERROR:
+    case CURLE_RECV_ERROR:
+    case CURLE_GOT_NOTHING:
+    case CURLE_PARTIAL_FILE: return true;
+    default: return false;
+  }
+}
+
+bool TransientStatus(long status) {
+  return status == 408 || status == 429 || status == 500 || status == 502 || status == 503 || status == 504;
+}
+
+// ".../sgx/certification/v4/" -> (".../", 4); the QCNL form of a PCS URL.
+Result<std::pair<std::string, int>> SplitPcsUrl(const std::string& key, const std::string& url) {
+  std::string u = url;
+  while (!u.empty() && u.back() == '/') u.pop_back();
+  const std::string marker = "/certification/v";
+  const size_t at = u.rfind(marker);
+  const std::string version = at == std::string::npos ? "" : u.substr(at + marker.size());
+  std::string base = at == std::string::npos ? "" : u.substr(0, at);
+  const bool tee_path = base.size() >= 4 && (base.ends_with("/sgx") || base.ends_with("/tdx"));
+  if (!tee_path || (version != "3" && version != "4")) {
+    return InvalidArgument(key + " \"" + url +
+                           "\": expected a PCS/PCCS URL ending in /sgx/certification/v3/ or /v4/");
+  }
+  base.resize(base.size() - 4);
+  return std::pair{base, version == "3" ? 3 : 4};
+}
+
+struct QcnlSettings {
+  std::optional<std::string> pccs_url, collateral_service;
+  bool secure = true;
+  int64_t retry_times = 0, retry_delay = -1, expire_hours = -1;
+};
+
+Result<int64_t> NonNegative(const std::string& key, const std::string& text) {
+  int64_t v = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || end != text.data() + text.size() || v < 0 || v > 1000000) {
+    return InvalidArgument(key + " \"" + text + "\": expected a non-negative integer");
+  }
+  return v;
+}
+
+Result<QcnlSettings> ParseQcnlLegacy(std::string_view text) {
+  QcnlSettings q;
+  int line_no = 0;
+  size_t pos = 0;
+  while (pos <= text.size()) {
+    size_t nl = text.find('\n', pos);
+    if (nl == std::string_view::npos) nl = text.size();
+    std::string line;
+    for (char ch : text.substr(pos, nl - pos))
+      if (!std::isspace(static_cast<unsigned char>(ch))) line += ch;
+    pos = nl + 1;
+    ++line_no;
+    if (line.empty() || line[0] == '#') continue;
+    const size_t eq = line.find('=');
+    if (eq == std::string::npos) {
+      return InvalidArgument("line " + std::to_string(line_no) + ": expected KEY=VALUE");
+    }
+    const std::string key = line.substr(0, eq), value = line.substr(eq + 1);
+    if (key == "PCCS_URL") {
+      q.pccs_url = value;
+    } else if (key == "COLLATERAL_SERVICE") {
+      q.collateral_service = value;
+    } else if (key == "USE_SECURE_CERT") {
+      if (value == "TRUE" || value == "true") {
+        q.secure = true;
+      } else if (value == "FALSE" || value == "false") {
+        q.secure = false;
+      } else {
+        return InvalidArgument("USE_SECURE_CERT \"" + value + "\": expected TRUE or FALSE");
+      }
+    } else if (key == "RETRY_TIMES") {
+      IC_ASSIGN_OR_RETURN(q.retry_times, NonNegative(key, value));
+    } else if (key == "RETRY_DELAY") {
+      IC_ASSIGN_OR_RETURN(q.retry_delay, NonNegative(key, value));
+    } else if (key == "VERIFY_COLLATERAL_CACHE_EXPIRE_HOURS") {
+      IC_ASSIGN_OR_RETURN(q.expire_hours, NonNegative(key, value));
+    }  // other keys concern PCK certificate retrieval
+  }
+  return q;
+}
+
+Result<QcnlSettings> ParseQcnlJson(std::string_view text) {
+  json j;
+  try {
+    j = json::parse(text, nullptr, /*allow_exceptions=*/true, /*ignore_comments=*/true);
+  } catch (const json::exception& e) {
+    return InvalidArgument(std::string("not valid JSON: ") + e.what());
+  }
+  if (!j.is_object()) return InvalidArgument("expected a JSON object");
+  QcnlSettings q;
+  auto str = [&](const char* key, std::optional<std::string>* out) -> Result<> {
+    if (!j.contains(key)) return {};
+    if (!j[key].is_string()) return InvalidArgument(std::string(key) + ": expected a string");
+    *out = j[key].get<std::string>();
+    return {};
+  };
+  auto count = [&](const char* key, int64_t* out) -> Result<> {
+    if (!j.contains(key)) return {};
+    const json& v = j[key];
+    if (!v.is_number_integer() || v.get<int64_t>() < 0 || v.get<int64_t>() > 1000000)
+      return InvalidArgument(std::string(key) + ": expected a non-negative integer");
+    *out = v.get<int64_t>();
+    return {};
+  };
+  IC_TRY(str("pccs_url", &q.pccs_url));
+  IC_TRY(str("collateral_service", &q.collateral_service));
+  if (j.contains("use_secure_cert")) {
+    if (!j["use_secure_cert"].is_boolean()) return InvalidArgument("use_secure_cert: expected true or false");
+    q.secure = j["use_secure_cert"].get<bool>();
+  }
+  if (j.contains("pccs_api_version") && !j["pccs_api_version"].is_string())
+    return InvalidArgument("pccs_api_version: expected a string such as \"3.1\"");
+  IC_TRY(count("retry_times", &q.retry_times));
+  IC_TRY(count("retry_delay", &q.retry_delay));
+  IC_TRY(count("verify_collateral_cache_expire_hours", &q.expire_hours));
+  return q;
+}
+
 }  // namespace
+
+Result<PccsOptions> ParseQcnlConfig(std::string_view text) {
+  const size_t first = text.find_first_not_of(" \t\r\n");
+  const bool is_json = first != std::string_view::npos && text[first] == '{';
+  IC_ASSIGN_OR_RETURN(QcnlSettings q, is_json ? ParseQcnlJson(text) : ParseQcnlLegacy(text));
+  const bool from_collateral_service = q.collateral_service.has_value();
+  const std::optional<std::string>& url = from_collateral_service ? q.collateral_service : q.pccs_url;
+  if (!url || url->empty()) return InvalidArgument("neither pccs_url nor collateral_service is set");
+  const char* key = from_collateral_service ? (is_json ? "collateral_service" : "COLLATERAL_SERVICE")
+                                            : (is_json ? "pccs_url" : "PCCS_URL");
+  IC_ASSIGN_OR_RETURN(auto split, SplitPcsUrl(key, *url));
+  PccsOptions o;
+  o.url = split.first;
+  o.api_version = split.second;
+  o.insecure = !q.secure;
+  o.retries = static_cast<int>(q.retry_times);
+  if (q.retry_delay >= 0) o.retry_delay_ms = static_cast<long>(q.retry_delay) * 1000;
+  if (q.expire_hours >= 0) o.max_cache_age = q.expire_hours * 3600;
+  return o;
+}
+
+std::string QcnlConfigPath() {
+  const char* env = std::getenv("QCNL_CONF_PATH");
+  return env != nullptr && env[0] != '\0' ? env : "/etc/sgx_default_qcnl.conf";
+}
+
+Result<PccsOptions> LoadQcnlConfig(const std::string& path) {
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY));
+  if (!fd) {
+    if (errno == ELOOP) return InvalidArgument("QCNL configuration " + path + ": is a symbolic link (refused, as QCNL)");
+    if (errno == ENOENT) return NotFound("QCNL configuration " + path + ": no such file");
+    return ErrnoError("QCNL configuration " + path);
+  }
+  IC_ASSIGN_OR_RETURN(std::string text, fs::ReadFd(fd.Get()).Wrap("QCNL configuration " + path));
+  return ParseQcnlConfig(text).Wrap("QCNL configuration " + path);
+}
 
 Result<std::string> PercentDecode(std::string_view text) {
   std::string out;
@@ -207,7 +379,9 @@ struct PccsClient::State {
     }
   }
 
-  Result<Response> Get(const std::string& url, const char* chain_header, const char* chain_header_v3) {
+  // One request; *curl_rc is curl's result (CURLE_OK once a status came).
+  Result<Response> Get(const std::string& url, const char* chain_header, const char* chain_header_v3,
+                       CURLcode* curl_rc) {
     if (!curl) {
       curl.reset(curl_easy_init());
       if (!curl) return Error(ErrorCode::kInternal, "curl_easy_init failed");
@@ -235,6 +409,7 @@ struct PccsClient::State {
     }
     curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(r.limit));
     CURLcode rc = curl_easy_perform(c);
+    *curl_rc = rc;
     // The handle outlives this frame: drop the pointers into it.
     curl_easy_setopt(c, CURLOPT_ERRORBUFFER, nullptr);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, nullptr);
@@ -257,6 +432,23 @@ struct PccsClient::State {
     return r;
   }
 
+  // Get, repeated after transient failures (options.retries).
+  Result<Response> GetWithRetries(const std::string& url, const char* chain_header, const char* chain_header_v3) {
+    long delay_ms = options.retry_delay_ms >= 0 ? options.retry_delay_ms : 1000;
+    for (int attempt = 0;; ++attempt) {
+      ++stats.http_requests;
+      CURLcode rc = CURLE_OK;
+      auto r = Get(url, chain_header, chain_header_v3, &rc);
+      const bool transient = r ? TransientStatus(r->status) : TransientCurl(rc);
+      if (!transient || attempt >= options.retries) return r;
+      IC_LOG(Debug, "PCCS: GET {}: {}; retrying in {} ms", url,
+             r ? "HTTP " + std::to_string(r->status) : r.error().message(), delay_ms);
+      ++stats.retries;
+      std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
+      if (options.retry_delay_ms < 0) delay_ms = std::min(delay_ms * 2, 60000L);
+    }
+  }
+
   // The document at url, from the cache or the server. A 404 is NotFound.
   Result<Entry> Document(const std::string& url, Doc doc, int64_t now, const char* chain_header = nullptr,
                          const char* chain_header_v3 = nullptr) {
@@ -271,8 +463,7 @@ struct PccsClient::State {
         return *e;
       }
     }
-    ++stats.http_requests;
-    IC_ASSIGN_OR_RETURN(Response r, Get(url, chain_header, chain_header_v3));
+    IC_ASSIGN_OR_RETURN(Response r, GetWithRetries(url, chain_header, chain_header_v3));
     if (r.status != 200) {
       std::string msg = std::string(DocName(doc)) + ": GET " + url + ": HTTP " + std::to_string(r.status);
       if (!r.body.empty()) msg += ": " + Printable(r.body, 200);
@@ -311,6 +502,7 @@ Result<PccsClient> PccsClient::Create(const PccsOptions& options) {
     return InvalidArgument("PCCS update parameter needs API version 4");
   }
   if (options.max_cache_age < 0) return InvalidArgument("PCCS max cache age must not be negative");
+  if (options.retries < 0) return InvalidArgument("PCCS retries must not be negative");
   if (!options.ca_file.empty() && !fs::Exists(options.ca_file)) {
     return InvalidArgument("PCCS CA file " + options.ca_file + ": does not exist");
   }

@@ -77,6 +77,13 @@ struct PccsOptions {
   int64_t max_cache_age = 24 * 3600;  // seconds
   long timeout_ms = 30000;
   size_t max_response_bytes = 4 << 20;
+  // Transient failures (no connection, timeouts, HTTP 408, 429, 500, 502,
+  // 503, 504) are retried this many times, as Intel's QCNL RETRY_TIMES;
+  // anything else (404, a TLS verification failure) fails at once.
+  int retries = 0;
+  // Wait before each retry; negative: 1 s, doubled for each further retry
+  // (QCNL's default when RETRY_DELAY is not set).
+  long retry_delay_ms = -1;
 };
 
 class PccsClient {
@@ -92,6 +99,7 @@ class PccsClient {
     int http_requests = 0;
     int memory_hits = 0;
     int disk_hits = 0;
+    int retries = 0;  // requests repeated after a transient failure
   };
   Stats stats() const;
 
@@ -104,6 +112,36 @@ class PccsClient {
   PccsClient() = default;
   std::unique_ptr<State> state_;
 };
+
+// Intel's QCNL configuration: the file with which the DCAP quote provider
+// library (libdcap_quoteprov) is pointed at a PCCS, so that a machine set
+// up for DCAP verification needs no further settings here.
+//
+//   JSON (DCAP 1.14 and later; // comments allowed):
+//     {"pccs_url": "https://pccs:8081/sgx/certification/v4/",
+//      "use_secure_cert": false, "collateral_service": "https://...",
+//      "retry_times": 6, "retry_delay": 10,
+//      "verify_collateral_cache_expire_hours": 168, ...}
+//   legacy "KEY=VALUE" lines (# comments, blanks ignored):
+//     PCCS_URL=... USE_SECURE_CERT=FALSE COLLATERAL_SERVICE=...
+//     RETRY_TIMES=... RETRY_DELAY=... VERIFY_COLLATERAL_CACHE_EXPIRE_HOURS=...
+//
+// Collateral comes from collateral_service when set, else from pccs_url;
+// the URL must end in /sgx/certification/v3/ or /v4/ (or /tdx/...), which
+// gives the API version (QCNL derives the TDX paths from it the same way).
+// pccs_api_version ("3.0" hex CRLs, "3.1" DER) needs nothing: both CRL
+// encodings are accepted. Keys about PCK certificate retrieval
+// (local_pck_url, pck_cache_expire_hours, custom_request_options,
+// local_cache_only) do not apply to verification and are ignored; a key of
+// the wrong type or a bad URL is an error naming it.
+Result<PccsOptions> ParseQcnlConfig(std::string_view text);
+
+// Where QCNL reads it: $QCNL_CONF_PATH, else /etc/sgx_default_qcnl.conf.
+std::string QcnlConfigPath();
+
+// Reads and parses the file at `path`; refuses a symbolic link, as QCNL.
+// NotFound when there is no such file.
+Result<PccsOptions> LoadQcnlConfig(const std::string& path);
 
 // Percent-decoding of an issuer-chain header value ("%20" -> ' ', and '+'
 // left alone as PCS encodes spaces as %20). InvalidArgument on a bad escape.

@@ -8,9 +8,16 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <stdlib.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
+#include <atomic>
+#include <cstring>
 #include <filesystem>
+#include <thread>
 
 #include "attest/dcap_verify.h"
 #include "attest/x509.h"
@@ -91,6 +98,231 @@ TEST(PccsClientCreate, RejectsBadOptions) {
   auto r = PccsClient::Create({.url = "https://x", .ca_file = "/nonexistent/ca.pem"});
   ASSERT_FALSE(r);
   EXPECT_NE(r.error().message().find("/nonexistent/ca.pem"), std::string::npos);
+}
+
+// Written in the style of Intel's shipped JSON configuration: comments,
+// keys this verifier has no use for.
+constexpr char kQcnlJson[] = R"({
+  // PCCS server address
+  "pccs_url": "https://pccs.example:8081/sgx/certification/v4/",
+
+  // self-signed PCCS certificate
+  "use_secure_cert": false,
+  "pccs_api_version": "3.1",
+  "retry_times": 6,
+  "retry_delay": 10,
+  "local_pck_url": "http://169.254.169.254/metadata/THIM/sgx/certification/v4/",
+  "pck_cache_expire_hours": 168,
+  "verify_collateral_cache_expire_hours": 48,
+  "custom_request_options": {"get_cert": {"headers": {"metadata": "true"}}}
+})";
+
+TEST(QcnlConfig, JsonWithCommentsAsIntelShipsIt) {
+  auto o = ParseQcnlConfig(kQcnlJson);
+  ASSERT_TRUE(o) << o.error().ToString();
+  EXPECT_EQ(o->url, "https://pccs.example:8081/");
+  EXPECT_EQ(o->api_version, 4);
+  EXPECT_TRUE(o->insecure);
+  EXPECT_EQ(o->retries, 6);
+  EXPECT_EQ(o->retry_delay_ms, 10000);
+  EXPECT_EQ(o->max_cache_age, 48 * 3600);
+  // The defaults when the file says nothing but the URL.
+  o = ParseQcnlConfig(R"({"pccs_url": "https://localhost:8081/sgx/certification/v3"})");
+  ASSERT_TRUE(o) << o.error().ToString();
+  EXPECT_EQ(o->url, "https://localhost:8081");
+  EXPECT_EQ(o->api_version, 3);
+  EXPECT_FALSE(o->insecure);
+  EXPECT_EQ(o->retries, 0);
+  EXPECT_LT(o->retry_delay_ms, 0);
+  EXPECT_EQ(o->max_cache_age, PccsOptions{}.max_cache_age);
+}
+
+TEST(QcnlConfig, LegacyKeyValueLines) {
+  auto o = ParseQcnlConfig(
+      "# PCCS server address\n"
+      "PCCS_URL = https://pccs.example:8081/sgx/certification/v3/\n"
+      "\n"
+      "USE_SECURE_CERT=FALSE\n"
+      "#COLLATERAL_SERVICE=https://api.trustedservices.intel.com/sgx/certification/v3/\n"
+      "PCCS_API_VERSION=3.1\n"
+      "RETRY_TIMES=2\r\n"
+      "RETRY_DELAY=0\n"
+      "LOCAL_PCK_URL=http://127.0.0.1/sgx/certification/v3/\n");
+  ASSERT_TRUE(o) << o.error().ToString();
+  EXPECT_EQ(o->url, "https://pccs.example:8081/");
+  EXPECT_EQ(o->api_version, 3);
+  EXPECT_TRUE(o->insecure);
+  EXPECT_EQ(o->retries, 2);
+  EXPECT_EQ(o->retry_delay_ms, 0);
+  o = ParseQcnlConfig("PCCS_URL=https://p/sgx/certification/v4/\nUSE_SECURE_CERT=TRUE\n");
+  ASSERT_TRUE(o) << o.error().ToString();
+  EXPECT_FALSE(o->insecure);
+}
+
+TEST(QcnlConfig, CollateralServiceWinsOverPccsUrl) {
+  auto o = ParseQcnlConfig(R"({"pccs_url": "https://pccs:8081/sgx/certification/v4/",
+    "collateral_service": "https://api.trustedservices.intel.com/sgx/certification/v4/"})");
+  ASSERT_TRUE(o) << o.error().ToString();
+  EXPECT_EQ(o->url, "https://api.trustedservices.intel.com/");
+  o = ParseQcnlConfig(
+      "PCCS_URL=https://pccs:8081/sgx/certification/v3/\n"
+      "COLLATERAL_SERVICE=https://pcs.example/tdx/certification/v4/\n");
+  ASSERT_TRUE(o) << o.error().ToString();
+  EXPECT_EQ(o->url, "https://pcs.example/");
+  EXPECT_EQ(o->api_version, 4);
+}
+
+TEST(QcnlConfig, ErrorsNameWhatIsWrong) {
+  struct Case {
+    const char* text;
+    const char* says;
+  } cases[] = {
+      {R"({"pccs_url": "https://pccs:8081/"})", "pccs_url"},
+      {R"({"pccs_url": "https://pccs:8081/sgx/certification/v2/"})", "/v4/"},
+      {R"({"pccs_url": "https://pccs:8081/xyz/certification/v4/"})", "pccs_url"},
+      {R"({"collateral_service": "https://pcs/sgx/v4/", "pccs_url": "https://p/sgx/certification/v4/"})",
+       "collateral_service"},
+      {R"({"pccs_url": 8081})", "pccs_url: expected a string"},
+      {R"({"pccs_url": "https://p/sgx/certification/v4/", "use_secure_cert": "FALSE"})", "use_secure_cert"},
+      {R"({"pccs_url": "https://p/sgx/certification/v4/", "retry_times": -1})", "retry_times"},
+      {R"({"pccs_url": "https://p/sgx/certification/v4/", "retry_delay": 1.5})", "retry_delay"},
+      {R"({"pccs_url": "https://p/sgx/certification/v4/", "pccs_api_version": 3.1})", "pccs_api_version"},
+      {R"({"use_secure_cert": true})", "neither pccs_url nor collateral_service"},
+      {R"({"pccs_url": "https://p/sgx/certification/v4/",)", "not valid JSON"},
+      {"", "neither pccs_url nor collateral_service"},
+      {"PCCS_URL=https://p/sgx/certification/v4/\nUSE_SECURE_CERT=no\n", "USE_SECURE_CERT"},
+      {"PCCS_URL=https://p/sgx/certification/v4/\nRETRY_TIMES=six\n", "RETRY_TIMES"},
+      {"PCCS_URL=https://p/sgx/certification/v4/\njust some words\n", "line 2"},
+      {"PCCS_URL=https://p:8081\n", "PCCS_URL"},
+  };
+  for (const Case& c : cases) {
+    auto o = ParseQcnlConfig(c.text);
+    ASSERT_FALSE(o) << c.text;
+    EXPECT_NE(o.error().message().find(c.says), std::string::npos) << c.text << " -> " << o.error().ToString();
+  }
+}
+
+TEST(QcnlConfig, LoadReadsTheFileRefusesASymlinkAndNamesAMissingOne) {
+  const std::string dir = TempDir();
+  const std::string path = dir + "/sgx_default_qcnl.conf", link = dir + "/link.conf";
+  ASSERT_TRUE(fs::WriteFile(path, kQcnlJson, true));
+  auto o = LoadQcnlConfig(path);
+  ASSERT_TRUE(o) << o.error().ToString();
+  EXPECT_EQ(o->url, "https://pccs.example:8081/");
+  ASSERT_EQ(::symlink(path.c_str(), link.c_str()), 0);
+  o = LoadQcnlConfig(link);
+  ASSERT_FALSE(o);
+  EXPECT_NE(o.error().message().find("symbolic link"), std::string::npos) << o.error().ToString();
+  o = LoadQcnlConfig(dir + "/none.conf");
+  ASSERT_FALSE(o);
+  EXPECT_EQ(o.error().code(), ErrorCode::kNotFound);
+  EXPECT_NE(o.error().message().find(dir + "/none.conf"), std::string::npos);
+  ASSERT_TRUE(fs::WriteFile(path, "{\"pccs_url\": 1}", false));
+  o = LoadQcnlConfig(path);
+  ASSERT_FALSE(o);
+  EXPECT_NE(o.error().message().find(path), std::string::npos) << o.error().ToString();
+  (void)fs::RemoveAll(dir);
+}
+
+TEST(QcnlConfig, PathFromTheEnvironmentAsQcnl) {
+  const char* saved = ::getenv("QCNL_CONF_PATH");
+  const std::string keep = saved ? saved : "";
+  ::unsetenv("QCNL_CONF_PATH");
+  EXPECT_EQ(QcnlConfigPath(), "/etc/sgx_default_qcnl.conf");
+  ::setenv("QCNL_CONF_PATH", "/run/dcap/qcnl.conf", 1);
+  EXPECT_EQ(QcnlConfigPath(), "/run/dcap/qcnl.conf");
+  if (saved) {
+    ::setenv("QCNL_CONF_PATH", keep.c_str(), 1);
+  } else {
+    ::unsetenv("QCNL_CONF_PATH");
+  }
+}
+
+// A server on 127.0.0.1 that answers every request with one status and
+// counts the requests.
+class StatusServer {
+ public:
+  explicit StatusServer(int status) : status_(status) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof a;
+    if (fd_ < 0 || ::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || ::listen(fd_, 16) != 0 ||
+        ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
+      ADD_FAILURE() << "listen: " << std::strerror(errno);
+      return;
+    }
+    port_ = ntohs(a.sin_port);
+    thread_ = std::thread([this] { Serve(); });
+  }
+  ~StatusServer() {
+    stop_ = true;
+    if (thread_.joinable()) thread_.join();
+    if (fd_ >= 0) ::close(fd_);
+  }
+  std::string Url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  int requests() const { return requests_; }
+
+ private:
+  void Serve() {
+    while (!stop_) {
+      pollfd p{fd_, POLLIN, 0};
+      if (::poll(&p, 1, 50) <= 0) continue;
+      int c = ::accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
+      if (c < 0) continue;
+      std::string req;
+      char buf[1024];
+      while (req.find("\r\n\r\n") == std::string::npos) {
+        ssize_t n = ::read(c, buf, sizeof buf);
+        if (n <= 0) break;
+        req.append(buf, static_cast<size_t>(n));
+      }
+      ++requests_;
+      const std::string reply = "HTTP/1.1 " + std::to_string(status_) +
+                                " Status\r\nContent-Length: 4\r\nConnection: close\r\n\r\nbusy";
+      (void)!::write(c, reply.data(), reply.size());
+      ::close(c);
+    }
+  }
+  int status_;
+  int fd_ = -1;
+  uint16_t port_ = 0;
+  std::atomic<bool> stop_{false};
+  std::atomic<int> requests_{0};
+  std::thread thread_;
+};
+
+TEST(PccsRetries, TransientFailuresAreRetriedOthersAreNot) {
+  CollateralQuery q;
+  {
+    StatusServer busy(503);
+    auto client = PccsClient::Create({.url = busy.Url(), .retries = 2, .retry_delay_ms = 10});
+    ASSERT_TRUE(client);
+    auto r = client->Fetch(q);
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code(), ErrorCode::kUnavailable);
+    EXPECT_NE(r.error().message().find("HTTP 503"), std::string::npos) << r.error().ToString();
+    EXPECT_EQ(busy.requests(), 3);
+    EXPECT_EQ(client->stats().retries, 2);
+    EXPECT_EQ(client->stats().http_requests, 3);
+  }
+  {
+    StatusServer missing(404);
+    auto client = PccsClient::Create({.url = missing.Url(), .retries = 2, .retry_delay_ms = 10});
+    auto r = client->Fetch(q);
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code(), ErrorCode::kNotFound);
+    EXPECT_EQ(missing.requests(), 1);
+    EXPECT_EQ(client->stats().retries, 0);
+  }
+  {
+    StatusServer busy(503);
+    auto client = PccsClient::Create({.url = busy.Url()});  // QCNL's default: no retry
+    EXPECT_FALSE(client->Fetch(q));
+    EXPECT_EQ(busy.requests(), 1);
+  }
+  EXPECT_FALSE(PccsClient::Create({.url = "http://x", .retries = -1}));
 }
 
 // A self-signed P-256 certificate for 127.0.0.1 (subjectAltName IP), PEM.
@@ -319,6 +551,23 @@ TEST_F(PccsSimTest, AServerThatIsNotThereIsUnavailable) {
   EXPECT_EQ(r.error().code(), ErrorCode::kUnavailable);
   EXPECT_NE(r.error().message().find("127.0.0.1:" + std::to_string(port)), std::string::npos)
       << r.error().ToString();
+}
+
+TEST_F(PccsSimTest, AQcnlConfigurationPointsTheClientAtThePccs) {
+  const std::string path = *root_ + "/qcnl.conf";
+  ASSERT_TRUE(fs::WriteFile(path,
+                            "{\n  // the sim platform's PCCS\n  \"pccs_url\": \"" + Url() +
+                                "/sgx/certification/v4/\",\n  \"use_secure_cert\": true\n}\n",
+                            true));
+  auto o = LoadQcnlConfig(path);
+  ASSERT_TRUE(o) << o.error().ToString();
+  auto client = PccsClient::Create(*o);
+  ASSERT_TRUE(client) << client.error().ToString();
+  auto c = client->Fetch(*CollateralQueryForQuote(*quote_));
+  ASSERT_TRUE(c) << c.error().ToString();
+  auto v = Verify(*c);
+  ASSERT_TRUE(v) << v.error().ToString();
+  EXPECT_EQ(v->status, TcbStatus::kUpToDate);
 }
 
 TEST_F(PccsSimTest, HttpsVerifiesTheServerUnlessToldNotTo) {

@@ -122,6 +122,9 @@ int RunSgxTools(int argc, char** argv, const AppInspector& inspect) {
   verify_quote->add_flag("--pccs-insecure", vq.pccs_insecure,
                          "do not verify the PCCS's TLS certificate (the collateral is still verified)");
   verify_quote->add_option("--pccs-cache", vq.pccs_cache, "directory caching fetched collateral");
+  verify_quote->add_option("--qcnl-conf", vq.qcnl_conf,
+                           "fetch the collateral from the PCCS named by this Intel QCNL configuration "
+                           "(e.g. /etc/sgx_default_qcnl.conf)");
   verify_quote->add_option("--root-ca", vq.root_ca, "trust anchor(s) replacing the built-in Intel SGX Root CA");
   verify_quote->add_option("--at", vq.at, "verification time, RFC 3339 (default now)");
   verify_quote->add_option("--policy", vq.policy, "policy JSON (mr_enclave, mr_signer, mr_td, ...)");

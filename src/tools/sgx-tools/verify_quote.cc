@@ -37,21 +37,27 @@ Result<std::string> VerifyQuoteCommand(const VerifyQuoteOptions& o) {
   if (o.quote.empty()) return InvalidArgument("--quote is required");
   IC_ASSIGN_OR_RETURN(auto quote, ReadQuote(o.quote));
   Collateral c;
-  const int sources = !o.collateral_json.empty() + !o.pccs_url.empty() +
+  const int sources = !o.collateral_json.empty() + !o.pccs_url.empty() + !o.qcnl_conf.empty() +
                       (!o.tcb_info.empty() || !o.qe_identity.empty() || !o.pck_crl.empty());
   if (sources > 1) {
-    return InvalidArgument("give one collateral source: --collateral-json, --pccs-url, or the PCS files");
+    return InvalidArgument(
+        "give one collateral source: --collateral-json, --pccs-url, --qcnl-conf, or the PCS files");
   }
   std::optional<int64_t> at;
   if (!o.at.empty()) {
     IC_ASSIGN_OR_RETURN(at, ParseRfc3339(o.at).Wrap("--at"));
   }
-  if (!o.pccs_url.empty()) {
+  if (!o.pccs_url.empty() || !o.qcnl_conf.empty()) {
     PccsOptions po;
-    po.url = o.pccs_url;
-    po.api_version = o.pccs_api_version;
+    if (!o.qcnl_conf.empty()) {
+      IC_ASSIGN_OR_RETURN(po, LoadQcnlConfig(o.qcnl_conf).Wrap("--qcnl-conf"));
+      po.insecure = po.insecure || o.pccs_insecure;
+    } else {
+      po.url = o.pccs_url;
+      po.api_version = o.pccs_api_version;
+      po.insecure = o.pccs_insecure;
+    }
     po.ca_file = o.pccs_ca;
-    po.insecure = o.pccs_insecure;
     po.cache_dir = o.pccs_cache;
     IC_ASSIGN_OR_RETURN(PccsClient pccs, PccsClient::Create(po));
     IC_ASSIGN_OR_RETURN(CollateralQuery q, CollateralQueryForQuote(quote));
@@ -61,7 +67,8 @@ Result<std::string> VerifyQuoteCommand(const VerifyQuoteOptions& o) {
     IC_ASSIGN_OR_RETURN(c, ParseDcapQvlCollateral(text).Wrap(o.collateral_json));
   } else {
     if (o.tcb_info.empty() || o.qe_identity.empty() || o.pck_crl.empty()) {
-      return InvalidArgument("give --collateral-json, --pccs-url, or --tcb-info, --qe-identity and --pck-crl");
+      return InvalidArgument(
+          "give --collateral-json, --pccs-url, --qcnl-conf, or --tcb-info, --qe-identity and --pck-crl");
     }
     CollateralFiles f{o.tcb_info, o.qe_identity, o.pck_crl, o.root_crl, o.tcb_signing_cert};
     IC_ASSIGN_OR_RETURN(c, LoadCollateralFiles(f));

@@ -10,7 +10,8 @@
 // Collateral is one dcap-qvl JSON (--collateral-json), the Intel PCS files
 // (--tcb-info, --qe-identity, --pck-crl, optional --root-crl and
 // --tcb-signing-cert; Fortanix wrappers accepted too), or fetched from a
-// PCS/PCCS (--pccs-url, attest/pccs.h) for the quote's FMSPC and PCK CA. --root-ca replaces the
+// PCS/PCCS (--pccs-url, or the one an Intel QCNL configuration names:
+// --qcnl-conf; attest/pccs.h) for the quote's FMSPC and PCK CA. --root-ca replaces the
 // built-in Intel SGX Root CA (e.g. with a test or simulated root). The
 // result is the verdict JSON plus "policy": "accepted"; any failure
 // (signature, chain, collateral, TCB, policy) is an error naming the reason.
@@ -35,6 +36,7 @@ struct VerifyQuoteOptions {
   int pccs_api_version = 4;
   std::string pccs_ca, pccs_cache;
   bool pccs_insecure = false;
+  std::string qcnl_conf;  // Intel QCNL configuration naming the PCCS
   std::string at;      // RFC 3339; empty: now
   std::string policy;  // JSON policy file (attest/policy.h ParsePolicyJson)
   bool allow_debug = false;

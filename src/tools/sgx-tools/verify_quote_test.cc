@@ -108,6 +108,25 @@ TEST(VerifyQuoteCommand, CollateralFromAPccs) {
   r = VerifyQuoteCommand(o);
   ASSERT_FALSE(r.has_value());
   EXPECT_THAT(r.error().message(), HasSubstr("must be 3 or 4"));
+
+  // --qcnl-conf: the PCCS named by an Intel QCNL configuration (legacy form).
+  o.pccs_url.clear();
+  o.pccs_api_version = 4;
+  o.root_ca = dir + "/root_ca.pem";
+  o.accept_sim_qe = true;
+  o.qcnl_conf = root + "/qcnl.conf";
+  ASSERT_TRUE(fs::WriteFile(o.qcnl_conf,
+                            "# the sim PCCS\nPCCS_URL=http://127.0.0.1:" + std::to_string((*server)->port()) +
+                                "/sgx/certification/v3/\nUSE_SECURE_CERT=TRUE\n",
+                            true));
+  r = VerifyQuoteCommand(o);
+  ASSERT_TRUE(r.has_value()) << r.error().ToString();
+  EXPECT_THAT(*r, HasSubstr("\"status\": \"UpToDate\""));
+  ASSERT_TRUE(fs::WriteFile(o.qcnl_conf, "PCCS_URL=http://127.0.0.1:1/\n", false));
+  r = VerifyQuoteCommand(o);
+  ASSERT_FALSE(r.has_value());
+  EXPECT_THAT(r.error().message(), HasSubstr("--qcnl-conf"));
+  EXPECT_THAT(r.error().message(), HasSubstr("PCCS_URL"));
   (void)fs::RemoveAll(root);
 }
 

@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include <cstdlib>
 #include <cstring>
 #include <ctime>
 
@@ -71,6 +72,20 @@ Result<std::unique_ptr<DcapQuoteVerifier>> DcapQuoteVerifier::Create(const rats_
     IC_ASSIGN_OR_RETURN(attest::PccsClient client,
                         attest::PccsClient::Create(po).Wrap("conf.ext.collateral (PCCS URL)"));
     v->pccs_.emplace(std::move(client));
+    v->pccs_source_ = st.collateral;
+  } else if (st.collateral.empty() && st.sim_dir.empty()) {
+    const std::string path = attest::QcnlConfigPath();
+    auto qcnl = attest::LoadQcnlConfig(path);
+    if (qcnl) {
+      IC_ASSIGN_OR_RETURN(attest::PccsClient client,
+                          attest::PccsClient::Create(*qcnl).Wrap("QCNL configuration " + path));
+      v->pccs_.emplace(std::move(client));
+      v->pccs_source_ = qcnl->url + " (from " + path + ")";
+    } else if (qcnl.error().code() != ErrorCode::kNotFound) {
+      return qcnl.error();
+    } else if (std::getenv("QCNL_CONF_PATH") != nullptr) {
+      return qcnl.error().Wrap("QCNL_CONF_PATH");
+    }
   }
   return v;
 }
@@ -98,8 +113,9 @@ Result<attest::Collateral> DcapQuoteVerifier::ConfiguredCollateral() const {
   }
   if (!settings_.sim_dir.empty()) return FromDirectory(fs::Join(settings_.sim_dir, "collateral"));
   return FailedPrecondition(
-      "no collateral for the quote: the certificate carries no endorsements and conf.ext.collateral is not "
-      "set");
+      "no collateral for the quote: the certificate carries no endorsements, conf.ext.collateral is not "
+      "set and there is no QCNL configuration (" +
+      attest::QcnlConfigPath() + ")");
 }
 
 Result<const DcapQuoteVerifier::Cached*> DcapQuoteVerifier::ForConfigured() {
@@ -147,7 +163,7 @@ Result<const DcapQuoteVerifier::Cached*> DcapQuoteVerifier::ForPccs(std::span<co
                           std::string(reinterpret_cast<const char*>(q.fmspc.data()), q.fmspc.size()) + "/" + q.ca;
   if (const Cached* hit = Find(by_pccs_, key)) return hit;
   IC_ASSIGN_OR_RETURN(attest::Collateral c, pccs_->Fetch(q, settings_.Now()));
-  IC_ASSIGN_OR_RETURN(Cached built, Build(c, key).Wrap("collateral from " + settings_.collateral));
+  IC_ASSIGN_OR_RETURN(Cached built, Build(c, key).Wrap("collateral from " + pccs_source_));
   return Insert(by_pccs_, std::move(built));
 }
 

@@ -50,8 +50,12 @@ class DcapQuoteVerifier {
   static constexpr size_t kMaxEndorsementVerifiers = 16;
   static constexpr int64_t kRefreshSeconds = 60;
 
-  // Reads the trust anchors now (errors name the file); collateral is read
-  // when first needed.
+  // Reads the trust anchors now (errors name the file), and Intel's QCNL
+  // configuration ($QCNL_CONF_PATH or /etc/sgx_default_qcnl.conf) when
+  // neither conf.ext.collateral nor sim_dir is set: a machine set up for
+  // DCAP gets its collateral from its PCCS, as with Intel's libraries. A
+  // malformed QCNL file, or a $QCNL_CONF_PATH naming no file, is an error
+  // here. Collateral is fetched when first needed.
   static Result<std::unique_ptr<DcapQuoteVerifier>> Create(const rats_tls_plugin_env_t* env, Tee tee);
 
   // Verifies the quote (SGX for kSgx, TDX v4/v5 for kTdx) with the
@@ -87,7 +91,10 @@ class DcapQuoteVerifier {
   attest::VerifyOptions options_;  // trust anchors and sim QE; time set per build
   std::optional<Cached> configured_;
   std::list<Cached> by_endorsements_;  // most recently used first
-  std::optional<attest::PccsClient> pccs_;  // when settings.collateral is a URL
+  // When settings.collateral is a URL, or, with no collateral and no
+  // sim_dir set, when Intel's QCNL configuration names a PCCS.
+  std::optional<attest::PccsClient> pccs_;
+  std::string pccs_source_;  // for errors: the URL or the QCNL file
   std::list<Cached> by_pccs_;               // keyed by TEE, FMSPC and CA
   size_t built_ = 0;
 };

@@ -6,7 +6,9 @@
 
 #include <chrono>
 #include <cstring>
+#include <optional>
 
+#include "common/fs.h"
 #include "ratstls/plugins/verifiers/common/dcap_quote_verifier.h"
 #include "ratstls/plugins/verifiers/tests/verifier_test_util.h"
 #include "tools/pccs-sim/server.h"
@@ -324,6 +326,86 @@ TEST(SgxEcdsaVerifier, CollateralFromAPccsUrl) {
     EXPECT_EQ(o.rc, -EPERM);
     EXPECT_THAT(o.error, HasSubstr("SIMULATED quoting enclave"));
   }
+}
+
+// Sets QCNL_CONF_PATH for the scope.
+class ScopedQcnlPath {
+ public:
+  explicit ScopedQcnlPath(const std::string& path) {
+    if (const char* old = ::getenv("QCNL_CONF_PATH")) saved_ = old;
+    ::setenv("QCNL_CONF_PATH", path.c_str(), 1);
+  }
+  ~ScopedQcnlPath() {
+    if (saved_) {
+      ::setenv("QCNL_CONF_PATH", saved_->c_str(), 1);
+    } else {
+      ::unsetenv("QCNL_CONF_PATH");
+    }
+  }
+
+ private:
+  std::optional<std::string> saved_;
+};
+
+// With neither conf.ext.collateral nor sim_dir, Intel's QCNL configuration
+// names the PCCS, as on a machine set up for DCAP.
+TEST(SgxEcdsaVerifier, CollateralFromThePccsOfTheQcnlConfiguration) {
+  TempDir d;
+  SimQuote sim = MakeSimQuote(/*debug=*/false);
+  ASSERT_FALSE(sim.quote.empty());
+  const std::string sim_dir = sim.dir->path() + "/sim";
+  auto server = sgx::pccs_sim::PccsSim::Start({.dir = sim_dir});
+  ASSERT_TRUE(server) << server.error().ToString();
+  const std::string url = "http://127.0.0.1:" + std::to_string((*server)->port());
+  const std::string conf = d.path() + "/qcnl.conf";
+  ASSERT_TRUE(fs::WriteFile(conf, "{\n  // test PCCS\n  \"pccs_url\": \"" + url + "/sgx/certification/v4/\"\n}\n", true));
+  ScopedQcnlPath env(conf);
+  if (at::HaveEvidence()) {
+    // A real quote: its FMSPC is asked of the configured PCCS, which has
+    // only the sim platform's, and the error says where it asked.
+    Verifier v(Sgx(), SgxCAt("2025-08-15T05:45:00Z"));
+    ASSERT_EQ(v.init_rc(), 0) << v.init_error();
+    Outcome o = v.Verify(RATS_TLS_TAG_INTEL_TEE_QUOTE, at::ReadBytes("sgx/automata/quote_v3.bin"));
+    EXPECT_NE(o.rc, 0);
+    EXPECT_THAT(o.error, HasSubstr(url + "/sgx/certification/v4/tcb?fmspc=00606A000000"));
+    EXPECT_THAT(o.error, HasSubstr("HTTP 404"));
+    // With endorsements in the certificate the PCCS is not asked.
+    auto enc = EncodeDcapEndorsements(SgxCEndorsements());
+    ExpectSgxCVerified(v.Verify(RATS_TLS_TAG_INTEL_TEE_QUOTE, at::ReadBytes("sgx/automata/quote_v3.bin"), *enc),
+                       at::ReadBytes("sgx/automata/quote_v3.bin"));
+  }
+  {
+    // A sim quote is still refused without sim_dir, whatever serves it.
+    Verifier v(Sgx(), Settings{});
+    ASSERT_EQ(v.init_rc(), 0) << v.init_error();
+    Outcome o = v.Verify(RATS_TLS_TAG_INTEL_TEE_QUOTE, sim.quote);
+    EXPECT_EQ(o.rc, -EPERM);
+  }
+  {
+    // sim_dir set: its collateral, and the QCNL file is not read at all.
+    ASSERT_TRUE(fs::WriteFile(conf, "{ broken", false));
+    Settings s;
+    s.sim_dir = sim_dir;
+    Verifier v(Sgx(), s);
+    ASSERT_EQ(v.init_rc(), 0) << v.init_error();
+    Outcome o = v.Verify(RATS_TLS_TAG_INTEL_TEE_QUOTE, sim.quote);
+    EXPECT_EQ(o.rc, 0) << o.error;
+  }
+  {
+    // A malformed QCNL file fails init, naming it.
+    Verifier v(Sgx(), Settings{});
+    EXPECT_NE(v.init_rc(), 0);
+    EXPECT_THAT(v.init_error(), HasSubstr(conf));
+    EXPECT_THAT(v.init_error(), HasSubstr("not valid JSON"));
+  }
+}
+
+TEST(SgxEcdsaVerifier, AQcnlPathThatNamesNoFileFailsInit) {
+  ScopedQcnlPath env("/nonexistent/qcnl.conf");
+  Verifier v(Sgx(), Settings{});
+  EXPECT_NE(v.init_rc(), 0);
+  EXPECT_THAT(v.init_error(), HasSubstr("QCNL_CONF_PATH"));
+  EXPECT_THAT(v.init_error(), HasSubstr("/nonexistent/qcnl.conf"));
 }
 
 TEST(SgxEcdsaVerifier, SimDebugEnclaveRefusedByDefaultPolicy) {
