@@ -120,7 +120,7 @@ constexpr char kQcnlJson[] = R"({
 TEST(QcnlConfig, JsonWithCommentsAsIntelShipsIt) {
   auto o = ParseQcnlConfig(kQcnlJson);
   ASSERT_TRUE(o) << o.error().ToString();
-  EXPECT_EQ(o->url, "https://pccs.example:8081/");
+  EXPECT_EQ(o->url, "https://pccs.example:8081");
   EXPECT_EQ(o->api_version, 4);
   EXPECT_TRUE(o->insecure);
   EXPECT_EQ(o->retries, 6);
@@ -149,7 +149,7 @@ TEST(QcnlConfig, LegacyKeyValueLines) {
       "RETRY_DELAY=0\n"
       "LOCAL_PCK_URL=http://127.0.0.1/sgx/certification/v3/\n");
   ASSERT_TRUE(o) << o.error().ToString();
-  EXPECT_EQ(o->url, "https://pccs.example:8081/");
+  EXPECT_EQ(o->url, "https://pccs.example:8081");
   EXPECT_EQ(o->api_version, 3);
   EXPECT_TRUE(o->insecure);
   EXPECT_EQ(o->retries, 2);
@@ -163,12 +163,12 @@ TEST(QcnlConfig, CollateralServiceWinsOverPccsUrl) {
   auto o = ParseQcnlConfig(R"({"pccs_url": "https://pccs:8081/sgx/certification/v4/",
     "collateral_service": "https://api.trustedservices.intel.com/sgx/certification/v4/"})");
   ASSERT_TRUE(o) << o.error().ToString();
-  EXPECT_EQ(o->url, "https://api.trustedservices.intel.com/");
+  EXPECT_EQ(o->url, "https://api.trustedservices.intel.com");
   o = ParseQcnlConfig(
       "PCCS_URL=https://pccs:8081/sgx/certification/v3/\n"
       "COLLATERAL_SERVICE=https://pcs.example/tdx/certification/v4/\n");
   ASSERT_TRUE(o) << o.error().ToString();
-  EXPECT_EQ(o->url, "https://pcs.example/");
+  EXPECT_EQ(o->url, "https://pcs.example");
   EXPECT_EQ(o->api_version, 4);
 }
 
@@ -208,7 +208,7 @@ TEST(QcnlConfig, LoadReadsTheFileRefusesASymlinkAndNamesAMissingOne) {
   ASSERT_TRUE(fs::WriteFile(path, kQcnlJson, true));
   auto o = LoadQcnlConfig(path);
   ASSERT_TRUE(o) << o.error().ToString();
-  EXPECT_EQ(o->url, "https://pccs.example:8081/");
+  EXPECT_EQ(o->url, "https://pccs.example:8081");
   ASSERT_EQ(::symlink(path.c_str(), link.c_str()), 0);
   o = LoadQcnlConfig(link);
   ASSERT_FALSE(o);

@@ -4,7 +4,8 @@
 //
 //   CVE-2019-5736   overwrite the host's runtime binary through
 //                   /proc/<pid>/exe of the runtime entering the container
-//   CVE-2021-30465  mount destinations through rootfs symlinks / ".."
+//   CVE-2021-30465  mount destinations through rootfs symlinks / "..",
+//                   and the symlink-swap race on them
 //   CVE-2024-21626  leaked fds; process cwd /proc/self/fd/N
 //   CVE-2019-16884  a fake /proc that would swallow the runtime's writes
 //   capabilities    exact sets, exec --cap, noNewPrivileges vs setuid
@@ -13,10 +14,16 @@
 // so attacks that succeed damage only the copy (its hash is checked).
 // attack_helper (attack_helper.c) performs the attacks from inside.
 #include <fcntl.h>
+#include <linux/fs.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <filesystem>
 #include <iostream>
 #include <fstream>
@@ -315,6 +322,101 @@ TEST_F(HardeningTest, Cve202130465MountsThroughSymlinksStayInRootfs) {
     }
     EXPECT_TRUE(tmpfs_seen) << "tmpfs through /evil_tmpfs should be at " << host_dir2 << " in the container";
   }
+}
+
+// The race itself: while the runtime creates the container, entries on the
+// mounts' destination paths are swapped, atomically and without pause,
+// between a directory and a symlink to a host directory, as a second
+// container sharing that volume could do. The host directory is a shared
+// mount and the container's tree is rshared, so a mount that followed the
+// symlink out of the rootfs would propagate back to the host's mount table
+// (checked first with a mount made on purpose). Every create must either
+// succeed with its mounts inside the rootfs or fail saying why; the host
+// must not change.
+TEST_F(HardeningTest, Cve202130465SymlinkSwapRaceStaysInRootfs) {
+  std::string victim = NewDir("race-victim");
+  WriteFile(victim + "/orig", "orig");
+  fs::create_directories(victim + "/canary");
+  ASSERT_EQ(::mount(victim.c_str(), victim.c_str(), nullptr, MS_BIND, nullptr), 0) << strerror(errno);
+  struct Unmount {
+    std::string path;
+    ~Unmount() { ::umount2(path.c_str(), MNT_DETACH); }
+  } unmount{victim};
+  ASSERT_EQ(::mount(nullptr, victim.c_str(), nullptr, MS_SHARED, nullptr), 0) << strerror(errno);
+  const std::vector<std::string> mounts_before = HostMountsContaining(victim);
+  const std::vector<std::string> files_before = ListDir(victim);
+
+  // The detector works: a mount made on the victim from another mount
+  // namespace with shared propagation shows up here.
+  const std::string canary = victim + "/canary";
+  pid_t child = ::fork();
+  if (child == 0) {
+    bool ok = ::unshare(CLONE_NEWNS) == 0 && ::mount(nullptr, "/", nullptr, MS_SHARED | MS_REC, nullptr) == 0 &&
+              ::mount("tmpfs", canary.c_str(), "tmpfs", 0, "size=1m") == 0;
+    ::_exit(ok ? 0 : 1);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  EXPECT_EQ(HostMountsContaining(victim).size(), mounts_before.size() + 1) << "the propagation detector is blind";
+  ::umount2(canary.c_str(), MNT_DETACH);
+  ASSERT_EQ(HostMountsContaining(victim), mounts_before);
+
+  std::string src = NewDir("race-src");
+  WriteFile(src + "/payload", "payload");
+  Bundle b = AttackBundle();
+  b.spec["linux"]["rootfsPropagation"] = "rshared";
+  std::string up;
+  for (int i = 0; i < 12; ++i) up += "../";
+  fs::create_directories(b.rootfs + "/vol/a");
+  fs::create_symlink(victim, b.rootfs + "/vol/a.link");  // absolute
+  fs::create_directories(b.rootfs + "/vol/b");
+  fs::create_symlink(up + victim.substr(1), b.rootfs + "/vol/b.link");  // relative, climbing out
+  b.AddMount("/vol/a", "bind", src, {"bind"});
+  b.AddMount("/vol/b", "tmpfs", "tmpfs", {"size=1m"});
+  b.AddMount("/vol/a/deeper", "tmpfs", "tmpfs", {"size=1m"});  // through the swapped entry
+  b.SetArgs({"/test_init", "sleep", "1000"});
+  b.Write();
+
+  std::atomic<bool> stop{false};
+  std::atomic<long> swaps{0};
+  std::thread racer([&] {
+    const std::string a = b.rootfs + "/vol/a", b_dir = b.rootfs + "/vol/b";
+    const std::string a_link = a + ".link", b_link = b_dir + ".link";
+    while (!stop) {
+      if (::syscall(SYS_renameat2, AT_FDCWD, a.c_str(), AT_FDCWD, a_link.c_str(), RENAME_EXCHANGE) == 0) ++swaps;
+      if (::syscall(SYS_renameat2, AT_FDCWD, b_dir.c_str(), AT_FDCWD, b_link.c_str(), RENAME_EXCHANGE) == 0)
+        ++swaps;
+    }
+  });
+  constexpr int kRounds = 40;
+  int created = 0, refused = 0;
+  std::string first_refusal;
+  for (int i = 0; i < kRounds && !HasFailure(); ++i) {
+    std::string id = NewId();
+    ProcResult c = rt().Run({"create", "--bundle", b.dir, id}, 30s);
+    if (c.exit_code == 0) {
+      ++created;
+      // The container's root is still the rootfs.
+      int pid = State(rt(), id).value("pid", -1);
+      EXPECT_TRUE(fs::exists("/proc/" + std::to_string(pid) + "/root/attack_helper")) << "round " << i;
+    } else {
+      ++refused;
+      EXPECT_FALSE(c.err.empty()) << "round " << i << ": a refused create must say why";
+      if (first_refusal.empty()) first_refusal = c.err;
+    }
+    EXPECT_EQ(HostMountsContaining(victim), mounts_before) << "round " << i << ": a mount escaped the rootfs";
+    ProcResult d = rt().Run({"delete", "--force", id}, 30s);
+    if (c.exit_code == 0) {
+      EXPECT_EQ(d.exit_code, 0) << d.Describe();
+    }
+  }
+  stop = true;
+  racer.join();
+  EXPECT_EQ(ListDir(victim), files_before) << "the host directory changed";
+  EXPECT_GT(swaps.load(), 0);
+  std::cerr << "[ info ] symlink-swap race: " << created << " created, " << refused << " refused, " << swaps.load()
+            << " swaps; first refusal: " << first_refusal << "\n";
 }
 
 // ---------------------------------------------------------------------------
