@@ -9,8 +9,8 @@
 #include <chrono>
 #include <cstdlib>
 #include <map>
-#include <optional>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <nlohmann/json.hpp>
 
@@ -18,8 +18,8 @@
 #include "attest/tcb.h"
 #include "attest/x509.h"
 #include "common/fs.h"
-#include "common/unique_fd.h"
 #include "common/log.h"
+#include "common/unique_fd.h"
 #include "enclave/sgx/hex.h"
 #include "enclave/sgx/primitives.h"
 #include "enclave/sgx/quote.h"
@@ -263,7 +263,9 @@ std::string QcnlConfigPath() {
 Result<PccsOptions> LoadQcnlConfig(const std::string& path) {
   UniqueFd fd(::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY));
   if (!fd) {
-    if (errno == ELOOP) return InvalidArgument("QCNL configuration " + path + ": is a symbolic link (refused, as QCNL)");
+    if (errno == ELOOP) {
+      return InvalidArgument("QCNL configuration " + path + ": is a symbolic link (refused, as QCNL)");
+    }
     if (errno == ENOENT) return NotFound("QCNL configuration " + path + ": no such file");
     return ErrnoError("QCNL configuration " + path);
   }
