@@ -83,7 +83,7 @@ Result<std::unique_ptr<DcapQuoteVerifier>> DcapQuoteVerifier::Create(const rats_
       v->pccs_source_ = qcnl->url + " (from " + path + ")";
     } else if (qcnl.error().code() != ErrorCode::kNotFound) {
       return qcnl.error();
-    } else if (std::getenv("QCNL_CONF_PATH") != nullptr) {
+    } else if (const char* env = std::getenv("QCNL_CONF_PATH"); env != nullptr && env[0] != '\0') {
       return qcnl.error().Wrap("QCNL_CONF_PATH");
     }
   }

@@ -54,7 +54,7 @@ class DcapQuoteVerifier {
   // configuration ($QCNL_CONF_PATH or /etc/sgx_default_qcnl.conf) when
   // neither conf.ext.collateral nor sim_dir is set: a machine set up for
   // DCAP gets its collateral from its PCCS, as with Intel's libraries. A
-  // malformed QCNL file, or a $QCNL_CONF_PATH naming no file, is an error
+  // malformed QCNL file, or a non-empty $QCNL_CONF_PATH naming no file, is an error
   // here. Collateral is fetched when first needed.
   static Result<std::unique_ptr<DcapQuoteVerifier>> Create(const rats_tls_plugin_env_t* env, Tee tee);
 
